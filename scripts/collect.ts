@@ -1,0 +1,95 @@
+/**
+ * The exec collector (root). `deno task collect --log <file>` runs until
+ * SIGTERM/SIGINT; `--check` prints the capability report.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIGTERM/SIGINT
+       collect --check [--object FILE]     can this host run the collector?
+
+  --log FILE              audit log (default /var/log/syscall_audit.log)
+  --object FILE           BPF object (default build/exec.bpf.o)
+  --libbpf PATH           libbpf to load (default $LIBBPF_PATH or libbpf.so.1)
+  --max-args N            argv elements kept per event, 1..128 (default 128)
+  --max-arg-bytes N       argv bytes captured per event, 16..16383 (default 8192)
+  --ring-mb N             ring buffer MiB, a power of two (default 8)
+  --no-cwd                do not resolve relative filenames with the cwd
+  --poll-ms N             longest sleep between drains (default 250)
+  --flush-ms N            longest wait of a line in memory (default 500)
+  --stats-interval S      seconds between stats records (default 60)
+  --min-free-mb N         stop writing below this much free disk (default 64)`;
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) {
+    console.error(`collect: --${name} must be a whole number: got "${v}"`);
+    Deno.exit(2);
+  }
+  return Number(v);
+}
+
+let args;
+try {
+  args = parseArgs({
+    args: Deno.args,
+    options: {
+      log: { type: "string" },
+      object: { type: "string" },
+      libbpf: { type: "string" },
+      "max-args": { type: "string" },
+      "max-arg-bytes": { type: "string" },
+      "ring-mb": { type: "string" },
+      "no-cwd": { type: "boolean" },
+      "poll-ms": { type: "string" },
+      "flush-ms": { type: "string" },
+      "stats-interval": { type: "string" },
+      "min-free-mb": { type: "string" },
+      check: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  }).values;
+} catch (e) {
+  console.error(`collect: ${(e as Error).message}\n${USAGE}`);
+  Deno.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+
+const { defaultObject, run } = await import("./collector/run.ts");
+const object = args.object ?? defaultObject();
+if (args.check) {
+  const { printCheck } = await import("./collector/check.ts");
+  Deno.exit(printCheck(object, args.libbpf));
+}
+const ringMb = int(args["ring-mb"], "ring-mb");
+const minFree = int(args["min-free-mb"], "min-free-mb");
+const statsS = int(args["stats-interval"], "stats-interval");
+try {
+  const report = await run({
+    log: args.log,
+    object,
+    libbpfPath: args.libbpf,
+    maxArgs: int(args["max-args"], "max-args"),
+    maxArgsBytes: int(args["max-arg-bytes"], "max-arg-bytes"),
+    ringBytes: ringMb === undefined ? undefined : ringMb * 1024 * 1024,
+    captureCwd: !args["no-cwd"],
+    pollMs: int(args["poll-ms"], "poll-ms"),
+    flushMs: int(args["flush-ms"], "flush-ms"),
+    statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
+    minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,
+  });
+  console.error(
+    `collect: stopped: ${report.events} events written, lost: ring ${report.rb_lost}, queue ${report.queue_lost}, ` +
+      `writer ${report.write_lost}, disk guard ${report.disk_dropped}`,
+  );
+  Deno.exit(0);
+} catch (e) {
+  console.error(`collect: ${(e as Error).message}`);
+  Deno.exit(1);
+}

@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { decodeLine, encodeExec, type ExecEvent } from "../lib/log_codec.ts";
+import { bytesToText } from "../lib/text_bytes.ts";
+import { divmod1e9, ExecLineEncoder } from "./event_encoder.ts";
+import { COUNT_UNKNOWN, EF_ARGV_CALLER, EF_CWD, EV, KIND_EXECVE, KIND_EXECVEAT } from "./event_layout.ts";
+
+const te = new TextEncoder();
+const BOOT = "0123456789abcdef0123456789abcdef";
+
+interface Raw {
+  boot_ns: bigint;
+  start_ns: bigint;
+  pstart_ns: bigint;
+  cgroup_id: bigint;
+  seq: bigint;
+  cpu: number;
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  auid: number;
+  ret: number;
+  argc: number;
+  args_size: number;
+  kind: number;
+  flags: number;
+  comm: Uint8Array;
+  pcomm: Uint8Array;
+  tty: Uint8Array;
+  cwd: Uint8Array[]; // leaf first
+  filename: Uint8Array;
+  args: Uint8Array; // NUL-separated, as the kernel writes
+}
+
+/** Lays out a `struct event` record the way the kernel program does. */
+function record(r: Raw): Uint8Array {
+  const cwd = r.cwd.length ? concat(r.cwd.map((c) => concat([c, new Uint8Array([0])]))) : new Uint8Array();
+  const buf = new Uint8Array(EV.size + cwd.length + r.filename.length + r.args.length);
+  const dv = new DataView(buf.buffer);
+  dv.setBigUint64(EV.boot_ns, r.boot_ns, true);
+  dv.setBigUint64(EV.start_ns, r.start_ns, true);
+  dv.setBigUint64(EV.pstart_ns, r.pstart_ns, true);
+  dv.setBigUint64(EV.cgroup_id, r.cgroup_id, true);
+  dv.setBigUint64(EV.seq, r.seq, true);
+  dv.setUint32(EV.cpu, r.cpu, true);
+  dv.setUint32(EV.pid, r.pid, true);
+  dv.setUint32(EV.tid, r.tid, true);
+  dv.setUint32(EV.ppid, r.ppid, true);
+  dv.setUint32(EV.uid, r.uid, true);
+  dv.setUint32(EV.gid, r.uid + 1, true);
+  dv.setUint32(EV.euid, r.uid + 2, true);
+  dv.setUint32(EV.egid, r.uid + 3, true);
+  dv.setUint32(EV.auid, r.auid, true);
+  dv.setUint32(EV.sessionid, COUNT_UNKNOWN, true);
+  dv.setInt32(EV.ret, r.ret, true);
+  dv.setUint32(EV.argc, r.argc, true);
+  dv.setUint32(EV.args_size, r.args_size, true);
+  dv.setUint16(EV.filename_len, r.filename.length, true);
+  dv.setUint16(EV.cwd_len, cwd.length, true);
+  dv.setUint16(EV.args_len, r.args.length, true);
+  buf[EV.kind] = r.kind;
+  buf[EV.flags] = r.flags | (r.cwd.length ? EF_CWD : 0);
+  buf.set(r.comm.subarray(0, 15), EV.comm);
+  buf.set(r.pcomm.subarray(0, 15), EV.pcomm);
+  buf.set(r.tty.subarray(0, 31), EV.tty);
+  buf.set(cwd, EV.size);
+  buf.set(r.filename, EV.size + cwd.length);
+  buf.set(r.args, EV.size + cwd.length + r.filename.length);
+  return buf;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function encodeOne(rec: Uint8Array, maxArgs = 128, off: [number, number] = [1_700_000_000, 999_999_999]) {
+  const enc = new ExecLineEncoder(BOOT, maxArgs, 1 << 20);
+  [enc.offSec, enc.offNs] = off;
+  // place the record at an odd offset inside a bigger buffer, as in the ring
+  const ring = new Uint8Array(rec.length + 64);
+  ring.set(rec, 24);
+  enc.encode(ring, new DataView(ring.buffer), 24, rec.length);
+  return new TextDecoder().decode(enc.buf.subarray(0, enc.pos));
+}
+
+const base: Raw = {
+  boot_ns: 1_000_000_001n,
+  start_ns: 900_000_000_000_000_123n,
+  pstart_ns: 5n,
+  cgroup_id: 18446744073709551615n,
+  seq: 42n,
+  cpu: 1,
+  pid: 100,
+  tid: 101,
+  ppid: 1,
+  uid: 1000,
+  auid: COUNT_UNKNOWN,
+  ret: 0,
+  argc: 3,
+  args_size: 0,
+  kind: KIND_EXECVE,
+  flags: 0,
+  comm: te.encode("true"),
+  pcomm: te.encode("bash"),
+  tty: te.encode("pts0"),
+  cwd: [],
+  filename: te.encode("/bin/true"),
+  args: te.encode("true\0a\tb\0\0"),
+};
+
+Deno.test("ExecLineEncoder.encode() writes what encodeExec() writes", () => {
+  const line = encodeOne(record({ ...base, args_size: 10 }));
+  assert.ok(line.endsWith("\t.\n"));
+  const ev = decodeLine(line.slice(0, -1)) as ExecEvent;
+  assert.equal(ev.type, "exec", JSON.stringify(ev));
+  assert.equal(encodeExec(ev) + "\n", line);
+  assert.equal(ev.time_ns, "1700000002000000000"); // 1.000000001 s + offset, carried
+  assert.equal(ev.start_ns, "900000000000000123");
+  assert.equal(ev.cgroup_id, "18446744073709551615");
+  assert.equal(ev.seq, 42);
+  assert.deepEqual(ev.argv, ["true", "a\tb", ""]);
+  assert.equal(ev.argv_captured_bytes, 10);
+  assert.equal(ev.auid, null);
+  assert.equal(ev.euid, 1002);
+  assert.equal(ev.tty, "pts0");
+  assert.equal(ev.syscall, "execve");
+});
+
+Deno.test("ExecLineEncoder.encode() rebuilds the cwd root first", () => {
+  const ev = decodeLine(
+    encodeOne(record({ ...base, filename: te.encode("./x"), cwd: [te.encode("c"), te.encode("b b"), te.encode("a")] }))
+      .trimEnd(),
+  ) as ExecEvent;
+  assert.equal(ev.cwd, "/a/b b/c");
+  assert.equal(ev.filename, "./x");
+  const root = decodeLine(encodeOne(record({ ...base, filename: te.encode("x"), cwd: [] })).trimEnd()) as ExecEvent;
+  assert.equal(root.cwd, "");
+});
+
+Deno.test("ExecLineEncoder.encode() marks a cut last element and the max-args cut", () => {
+  // the kernel cut the argv inside its last element (no NUL)
+  const cut = decodeLine(encodeOne(record({ ...base, argc: 5, args_size: 100, args: te.encode("a\0bb\0cc") })).trimEnd()) as ExecEvent;
+  assert.equal(cut.type, "exec");
+  assert.deepEqual(cut.argv, ["a", "bb", "cc"]);
+  assert.equal(cut.argv_captured_bytes, 7);
+  assert.equal(cut.argc, 5);
+  // user space keeps maxArgs elements
+  const many = decodeLine(encodeOne(record({ ...base, args: te.encode("a\0b\0c\0d\0") }), 2).trimEnd()) as ExecEvent;
+  assert.deepEqual(many.argv, ["a", "b"]);
+  assert.equal(many.argv_captured_bytes, 4);
+});
+
+Deno.test("ExecLineEncoder.encode() escapes hostile bytes in every string field", () => {
+  const hostile = new Uint8Array([0x3c, 0x09, 0x0a, 0x5c, 0xff, 0xc3, 0x00]);
+  const ev = decodeLine(
+    encodeOne(record({
+      ...base,
+      ret: -2,
+      kind: KIND_EXECVEAT,
+      flags: EF_ARGV_CALLER,
+      comm: hostile.subarray(0, 6),
+      pcomm: te.encode("p\tq"),
+      filename: hostile,
+      args: concat([hostile, new Uint8Array([0])]),
+    })).trimEnd(),
+  ) as ExecEvent;
+  assert.equal(ev.type, "exec");
+  assert.equal(ev.comm, bytesToText(hostile.subarray(0, 6)));
+  assert.equal(ev.pcomm, "p\tq");
+  assert.equal(ev.filename, bytesToText(hostile));
+  assert.deepEqual(ev.argv, [bytesToText(hostile.subarray(0, 6)), ""]); // the NUL ends an element
+  assert.equal(ev.ret, -2);
+  assert.equal(ev.syscall, "execveat");
+  assert.equal(ev.flags, EF_ARGV_CALLER);
+});
+
+Deno.test("ExecLineEncoder.encode() never reads past a record whose lengths lie", () => {
+  const rec = record({ ...base });
+  new DataView(rec.buffer).setUint16(EV.args_len, 60000, true);
+  const line = encodeOne(rec);
+  assert.ok(line.endsWith("\t.\n"));
+});
+
+Deno.test("divmod1e9() splits any u64 exactly", () => {
+  const out = new Float64Array(2);
+  let x = 0x9e3779b97f4a7c15n;
+  for (let i = 0; i < 20000; i++) {
+    x = (x * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    const v = i % 3 === 0 ? x >> BigInt(i % 64) : x;
+    divmod1e9(Number(v >> 32n), Number(v & 0xffffffffn), out);
+    assert.equal(BigInt(out[0]) * 1_000_000_000n + BigInt(out[1]), v);
+    assert.ok(out[1] < 1e9 && out[1] >= 0);
+  }
+});

@@ -1,0 +1,229 @@
+/**
+ * The collector loop: load the exec program, drain the ring on a short timer
+ * (or early, when the kernel program wakes us because the ring fills up),
+ * encode lines into one buffer, append them to the log at most `flushMs`
+ * later, follow logrotate, and write a stats record at open, periodically,
+ * on rotation and at exit. SIGTERM/SIGINT: detach, drain, flush, exit 0.
+ *
+ * @module
+ */
+
+import { hostname } from "node:os";
+import { encodeStats } from "../lib/log_codec.ts";
+import { VERSION } from "../version.ts";
+import { loadExec } from "./bpf_loader.ts";
+import { bootToWallOffset, wallNowNs } from "./clock.ts";
+import { ExecLineEncoder } from "./event_encoder.ts";
+import { AuditLogFile } from "./log_file.ts";
+import { RingReader } from "./ring_reader.ts";
+import { ensureTracefs } from "./check.ts";
+
+export interface CollectOptions {
+  /** The log file. @default {"/var/log/syscall_audit.log"} */
+  log?: string;
+  /** The compiled BPF object. @default {"<repo>/build/exec.bpf.o", or $SYSCALL_AUDIT_BPF_OBJECT} */
+  object?: string;
+  /** libbpf to dlopen. @default {$LIBBPF_PATH or "libbpf.so.1"} */
+  libbpfPath?: string;
+  /** Ring buffer bytes (power of two). @default {8 MiB} */
+  ringBytes?: number;
+  /** argv elements kept per event. @default {128} */
+  maxArgs?: number;
+  /** argv bytes captured per event (<= 16383). @default {8192} */
+  maxArgsBytes?: number;
+  /** Wake the collector once this many bytes wait in the ring. @default {ringBytes / 4} */
+  wakeupBytes?: number;
+  /** Resolve relative filenames with the cwd. @default {true} */
+  captureCwd?: boolean;
+  /** Longest sleep between drains, ms. @default {250} */
+  pollMs?: number;
+  /** Longest time a line waits in memory before it is appended, ms. @default {500} */
+  flushMs?: number;
+  /** Interval of the periodic stats record, ms. @default {60000} */
+  statsIntervalMs?: number;
+  /** Stop writing while less than this many bytes are free. @default {64 MiB} */
+  minFreeBytes?: number;
+  /** Output buffer bytes. @default {1 MiB} */
+  bufferBytes?: number;
+  /** Called once the programs are attached (tests, demo). */
+  onReady?: () => void;
+  /** Stops the loop when aborted (besides SIGTERM/SIGINT). */
+  signal?: AbortSignal;
+  /** Install SIGTERM/SIGINT/SIGHUP handlers. @default {true} */
+  handleSignals?: boolean;
+}
+
+/** What a run did, summed. */
+export interface CollectReport {
+  events: number;
+  queue_lost: number;
+  rb_lost: bigint;
+  disk_dropped: number;
+  write_lost: number;
+}
+
+/** The boot id (32 hex digits, no dashes). */
+export function bootId(): string {
+  return Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").trim().replaceAll("-", "");
+}
+
+/** The BPF object next to this checkout, unless $SYSCALL_AUDIT_BPF_OBJECT says otherwise. */
+export function defaultObject(): string {
+  return Deno.env.get("SYSCALL_AUDIT_BPF_OBJECT") ??
+    new URL("../../build/exec.bpf.o", import.meta.url).pathname;
+}
+
+/** Runs until SIGTERM/SIGINT (or `signal`), then drains, flushes and returns. */
+export async function run(options: CollectOptions = {}): Promise<CollectReport> {
+  const logPath = options.log ?? "/var/log/syscall_audit.log";
+  const ringBytes = options.ringBytes ?? 8 << 20;
+  const maxArgs = options.maxArgs ?? 128;
+  const maxArgsBytes = options.maxArgsBytes ?? 8192;
+  const pollMs = options.pollMs ?? 250;
+  const flushMs = options.flushMs ?? 500;
+  const statsMs = options.statsIntervalMs ?? 60_000;
+  if (!(maxArgs >= 1 && maxArgs <= 128)) {
+    throw new RangeError(`maxArgs must be 1..128: got ${maxArgs}`);
+  }
+  if (!(maxArgsBytes >= 16 && maxArgsBytes <= 16383)) {
+    throw new RangeError(`maxArgsBytes must be 16..16383: got ${maxArgsBytes}`);
+  }
+  const boot = bootId();
+  const log = new AuditLogFile(logPath, { minFreeBytes: options.minFreeBytes });
+  log.open();
+  log.checkDisk();
+
+  ensureTracefs();
+  const prog = loadExec(options.object ?? defaultObject(), {
+    maxArgs,
+    maxArgsBytes,
+    wakeupBytes: options.wakeupBytes ?? ringBytes / 4,
+    captureCwd: options.captureCwd ?? true,
+  }, ringBytes, options.libbpfPath);
+  const ring = new RingReader(prog.ringFd, ringBytes);
+  const enc = new ExecLineEncoder(boot, maxArgs, options.bufferBytes ?? 1 << 20);
+  const te = new TextEncoder();
+  let events = 0;
+  let queueLost = 0;
+  let pendingSince = 0;
+
+  const flush = () => {
+    if (enc.pos === 0) return;
+    log.write(enc.buf.subarray(0, enc.pos), enc.lines);
+    enc.reset();
+  };
+  const stats = (reason: string, extra: Record<string, string | number> = {}) => {
+    const k = prog.counters();
+    const c = log.counters;
+    const line = encodeStats(wallNowNs(), boot, reason, {
+      ...extra,
+      events,
+      kernel_events: k.seq,
+      rb_lost: k.rb_lost,
+      enter_lost: k.enter_lost,
+      argv_faults: k.argv_faults,
+      queue_lost: queueLost,
+      write_lost: c.write_lost,
+      disk_dropped: c.disk_dropped,
+      torn_closed: c.torn_closed,
+      reopens: c.reopens,
+    }) + "\n";
+    const bytes = te.encode(line);
+    if (!enc.appendLine(bytes)) {
+      flush();
+      enc.appendLine(bytes);
+    }
+  };
+  const onRecord = (u8: Uint8Array, dv: DataView, off: number, len: number): boolean => {
+    if (!enc.fits(len)) {
+      flush();
+      if (!enc.fits(len)) {
+        queueLost++; // the writer cannot keep up (or is failing): count, move on
+        return true;
+      }
+    }
+    if (enc.pos === 0) pendingSince = performance.now();
+    enc.encode(u8, dv, off, len);
+    events++;
+    return true;
+  };
+
+  let stop = false;
+  let hup = false;
+  const onStop = () => {
+    stop = true;
+  };
+  const onHup = () => {
+    hup = true;
+  };
+  const handle = options.handleSignals ?? true;
+  if (handle) {
+    Deno.addSignalListener("SIGTERM", onStop);
+    Deno.addSignalListener("SIGINT", onStop);
+    Deno.addSignalListener("SIGHUP", onHup);
+  }
+  options.signal?.addEventListener("abort", onStop);
+
+  stats("open", {
+    host: hostname(),
+    version: VERSION,
+    pid: Deno.pid,
+    max_args: maxArgs,
+    max_args_bytes: maxArgsBytes,
+    ring_bytes: ringBytes,
+  });
+  flush();
+  options.onReady?.();
+
+  let lastCheck = performance.now();
+  let lastStats = lastCheck;
+  try {
+    while (!stop) {
+      await ring.wait(ring.pending() > 0 ? 0 : pollMs);
+      [enc.offSec, enc.offNs] = bootToWallOffset();
+      ring.drain(onRecord);
+      const now = performance.now();
+      if (hup || now - lastCheck >= 1000) {
+        lastCheck = now;
+        if (hup || log.rotated()) {
+          hup = false;
+          flush(); // the tail belongs to the old file
+          log.reopen();
+          stats("reopen");
+        }
+        const wasGuarding = log.guarding;
+        if (log.checkDisk() && wasGuarding) stats("resume");
+      }
+      if (now - lastStats >= statsMs) {
+        lastStats = now;
+        stats("periodic");
+      }
+      if (enc.pos > 0 && (now - pendingSince >= flushMs || enc.pos >= enc.buf.length / 4)) flush();
+    }
+    // stop: no new events, then everything still in the ring
+    prog.detach();
+    [enc.offSec, enc.offNs] = bootToWallOffset();
+    while (ring.drain(onRecord) > 0) { /* until empty */ }
+    log.checkDisk();
+    stats("exit");
+    flush();
+    log.sync();
+    const k = prog.counters();
+    return {
+      events,
+      queue_lost: queueLost,
+      rb_lost: k.rb_lost,
+      disk_dropped: log.counters.disk_dropped,
+      write_lost: log.counters.write_lost,
+    };
+  } finally {
+    if (handle) {
+      Deno.removeSignalListener("SIGTERM", onStop);
+      Deno.removeSignalListener("SIGINT", onStop);
+      Deno.removeSignalListener("SIGHUP", onHup);
+    }
+    ring.close();
+    prog.close();
+    log.close();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * `deno task decode <file>...`: one JSON object per record (plain or gzip
+ * files). A line that is not a valid record (torn by a crash, unknown
+ * version, corrupt) is reported on stderr as `file:line: reason` and skipped.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const USAGE = `usage: decode [--type exec|stats] [--strict] FILE...
+  prints one JSON object per record; bad lines go to stderr as FILE:LINE: reason
+  --type T    only records of type T (exec or stats)
+  --strict    exit 3 when any line was bad`;
+
+let args;
+try {
+  args = parseArgs({
+    args: Deno.args,
+    options: {
+      type: { type: "string" },
+      strict: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+} catch (e) {
+  console.error(`decode: ${(e as Error).message}\n${USAGE}`);
+  Deno.exit(2);
+}
+if (args.values.help || args.positionals.length === 0) {
+  console.error(USAGE);
+  Deno.exit(args.values.help ? 0 : 2);
+}
+const { decodeFiles } = await import("./lib/decode_files.ts");
+const report = await decodeFiles(args.positionals, {
+  type: args.values.type,
+  out: (s) => Deno.stdout.writeSync(s),
+  err: (line) => console.error(line),
+});
+console.error(
+  `decode: ${report.records} records from ${report.files} files; ${report.bad} bad lines skipped` +
+    (report.failedFiles ? `; ${report.failedFiles} files unreadable` : ""),
+);
+Deno.exit(report.failedFiles > 0 ? 1 : args.values.strict && report.bad > 0 ? 3 : 0);

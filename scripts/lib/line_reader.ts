@@ -1,0 +1,55 @@
+/**
+ * Reads a log file (plain or gzip) line by line, reporting a last line that
+ * has no "\n" (torn by a crash) instead of passing it on as whole.
+ *
+ * @module
+ */
+
+/** One line of a file. */
+export interface Line {
+  /** the line's text, without "\n" */
+  text: string;
+  /** 1-based line number */
+  no: number;
+  /** false for a last line without "\n" */
+  terminated: boolean;
+}
+
+/** Opens a file as a byte stream, gunzipping `.gz` (or gzip magic) files. */
+export async function openStream(path: string): Promise<ReadableStream<Uint8Array>> {
+  const file = await Deno.open(path, { read: true });
+  const head = new Uint8Array(2);
+  const n = await file.read(head);
+  await file.seek(0, Deno.SeekMode.Start);
+  const gz = n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  return gz
+    ? file.readable.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<
+      Uint8Array,
+      Uint8Array
+    >)
+    : file.readable;
+}
+
+/** Splits a byte stream into lines. A stream error (corrupt gzip) is thrown after the good lines. */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
+  const decoder = new TextDecoder();
+  let carry: Uint8Array = new Uint8Array(0);
+  let no = 0;
+  for await (const chunk of stream) {
+    let buf = chunk;
+    if (carry.length) {
+      buf = new Uint8Array(carry.length + chunk.length);
+      buf.set(carry);
+      buf.set(chunk, carry.length);
+    }
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0) break;
+      yield { text: decoder.decode(buf.subarray(start, nl)), no: ++no, terminated: true };
+      start = nl + 1;
+    }
+    carry = buf.slice(start);
+  }
+  if (carry.length) yield { text: decoder.decode(carry), no: ++no, terminated: false };
+}

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { decodeLine, encodeExec, encodeStats, type ExecEvent, isoFromNs } from "./log_codec.ts";
+
+function sample(over: Partial<ExecEvent> = {}): ExecEvent {
+  const ev: ExecEvent = {
+    type: "exec",
+    version: 1,
+    time_ns: "1795879313215897025",
+    time: isoFromNs("1795879313215897025"),
+    boot_id: "47221d24f9ec4ff78079a4d106324583",
+    cpu: 1,
+    seq: 7,
+    pid: 3395,
+    ppid: 3366,
+    tid: 3395,
+    start_ns: "682676141202",
+    pstart_ns: "18446744073709551615",
+    uid: 1000,
+    gid: 1000,
+    euid: 0,
+    egid: 0,
+    auid: 1000,
+    ses: null,
+    tty: "pts0",
+    cgroup_id: "1234",
+    syscall: "execve",
+    ret: 0,
+    flags: 0x08,
+    comm: "echo",
+    pcomm: "ba\tsh",
+    filename: "./echo",
+    cwd: "/home/a b",
+    argc: 4,
+    arg_bytes: 0,
+    argv_captured: 4,
+    argv_captured_bytes: 0,
+    argv: ["echo", "a\tb\nc", "", ".", "<script>\udcff"],
+    ...over,
+  };
+  ev.argv_captured = ev.argv.length;
+  ev.argv_captured_bytes = ev.argv.reduce((n, a) => n + new TextEncoder().encode(a).length + 1, 0) -
+    // lone surrogates encode to 3 bytes with TextEncoder but stand for one raw byte
+    ev.argv.reduce((n, a) => n + 2 * (a.match(/[\udc80-\udcff]/g)?.length ?? 0), 0);
+  ev.arg_bytes = ev.argv_captured_bytes;
+  return ev;
+}
+
+Deno.test("encodeExec() and decodeLine() round-trip an exec event", () => {
+  const ev = sample();
+  const line = encodeExec(ev);
+  assert.ok(!line.includes("\n"));
+  assert.ok(line.endsWith("\t."));
+  assert.deepEqual(decodeLine(line), ev);
+});
+
+Deno.test("decodeLine() keeps empty and tab-holding argv elements distinct", () => {
+  for (const argv of [[], [""], ["", ""], ["a b"], ["a", "b"], ["\t"], ["\\", "\\t"]]) {
+    const ev = sample({ argv });
+    const back = decodeLine(encodeExec(ev));
+    assert.equal(back.type, "exec");
+    assert.deepEqual((back as ExecEvent).argv, argv);
+  }
+});
+
+Deno.test("decodeLine() reports a line cut anywhere as bad, never as a record", () => {
+  const line = encodeExec(sample());
+  for (let cut = 1; cut < line.length - 1; cut++) {
+    const rec = decodeLine(line.slice(0, cut));
+    assert.equal(rec.type, "bad", `cut at ${cut} decoded as a record`);
+  }
+});
+
+Deno.test("decodeLine() names unknown versions and types", () => {
+  const line = encodeExec(sample()).replace(/^E1/, "E2");
+  const rec = decodeLine(line);
+  assert.equal(rec.type, "bad");
+  assert.equal(rec.type === "bad" && rec.reason, "unknown-version");
+  const x = decodeLine("X1\tfoo\t.");
+  assert.equal(x.type === "bad" && x.reason, "unknown-version");
+  const junk = decodeLine("hello world");
+  assert.equal(junk.type === "bad" && junk.reason, "malformed");
+});
+
+Deno.test("decodeLine() rejects argv that does not add up to the recorded counts", () => {
+  const line = encodeExec(sample({ argv: ["a", "b"] }));
+  const f = line.split("\t");
+  f.splice(f.length - 2, 1); // drop one argv element
+  const rec = decodeLine(f.join("\t"));
+  assert.equal(rec.type, "bad");
+});
+
+Deno.test("decodeLine() reads the seed prototype's lines as version 0", () => {
+  const rec = decodeLine('1698393600\t42\t1\tbash\tsshd\t/usr/bin/curl\t"curl -s http://x"');
+  assert.equal(rec.type, "exec");
+  const ev = rec as ExecEvent;
+  assert.equal(ev.version, 0);
+  assert.equal(ev.pid, 42);
+  assert.equal(ev.pcomm, "sshd");
+  assert.equal(ev.filename, "/usr/bin/curl");
+  assert.deepEqual(ev.argv, ["curl", "-s", "http://x"]);
+  assert.equal(ev.time, "2023-10-27T08:00:00.000000000Z");
+});
+
+Deno.test("encodeStats() round-trips through decodeLine()", () => {
+  const line = encodeStats("1795879311127761629", "ab", "exit", { events: 5, host: "h\tx", lost: 0n });
+  const rec = decodeLine(line);
+  assert.deepEqual(rec, {
+    type: "stats",
+    version: 1,
+    time_ns: "1795879311127761629",
+    time: "2026-11-28T15:21:51.127761629Z",
+    boot_id: "ab",
+    reason: "exit",
+    values: { events: "5", host: "h\tx", lost: "0" },
+  });
+});

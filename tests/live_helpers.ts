@@ -1,0 +1,125 @@
+/**
+ * Helpers for the tests that run the real collector on the real kernel.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/lib/log_codec.ts";
+import { openStream, readLines } from "../scripts/lib/line_reader.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+export const EXECS = `${root}build/testbin/execs`;
+const COLLECT = `${root}scripts/collect.ts`;
+
+/** Compiles tests/testdata/execs.c once. */
+export async function buildExecs(): Promise<string> {
+  await Deno.mkdir(`${root}build/testbin`, { recursive: true });
+  const src = `${root}tests/testdata/execs.c`;
+  let fresh = false;
+  try {
+    fresh = Deno.statSync(EXECS).mtime! >= Deno.statSync(src).mtime!;
+  } catch {
+    fresh = false;
+  }
+  if (!fresh) {
+    const cc = await new Deno.Command("cc", { args: ["-O2", "-o", EXECS, src] }).output();
+    assert.equal(cc.code, 0, new TextDecoder().decode(cc.stderr));
+  }
+  return EXECS;
+}
+
+export function hex(b: Uint8Array | string): string {
+  const bytes = typeof b === "string" ? new TextEncoder().encode(b) : b;
+  return [...bytes].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** A collector running as a child process. */
+export class Collector {
+  readonly child: Deno.ChildProcess;
+  readonly log: string;
+  readonly stderr: Promise<string>;
+  constructor(log: string, extra: string[] = []) {
+    this.log = log;
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", COLLECT, "--log", log, "--poll-ms", "50", "--flush-ms", "50", ...extra],
+      stdout: "null",
+      stderr: "piped",
+      env: { TZ: "UTC" },
+    }).spawn();
+    this.stderr = new Response(this.child.stderr).text();
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** Waits until the programs are attached (the "open" stats record is in the log). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const opens = async () => (await records(this.log)).stats.filter((s) => s.reason === "open").length;
+    const before = await opens().catch(() => 0);
+    await waitFor(async () => (await opens().catch(() => 0)) > before || (await this.exited()), timeoutMs, "collector ready");
+    if (await this.exited()) throw new Error(`collector exited early: ${await this.stderr}`);
+  }
+
+  async exited(): Promise<boolean> {
+    const r = await Promise.race([this.child.status.then(() => true), delay(0).then(() => false)]);
+    return r;
+  }
+
+  /** SIGTERM, then the exit status and stderr. */
+  async stop(): Promise<{ code: number; stderr: string }> {
+    try {
+      this.child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    const st = await this.child.status;
+    return { code: st.code, stderr: await this.stderr };
+  }
+
+  async kill9(): Promise<void> {
+    this.child.kill("SIGKILL");
+    await this.child.status;
+    await this.stderr;
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function waitFor(pred: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
+  const end = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(50);
+  }
+}
+
+/** Every record of the files, plus the bad lines. */
+export async function records(...paths: string[]) {
+  const exec: ExecEvent[] = [];
+  const stats: StatsEvent[] = [];
+  const bad: { path: string; no: number; reason: string }[] = [];
+  for (const p of paths) {
+    for await (const l of readLines(await openStream(p))) {
+      if (!l.terminated) {
+        bad.push({ path: p, no: l.no, reason: "torn" });
+        continue;
+      }
+      const r = decodeLine(l.text);
+      if (r.type === "exec") exec.push(r);
+      else if (r.type === "stats") stats.push(r);
+      else bad.push({ path: p, no: l.no, reason: r.reason });
+    }
+  }
+  return { exec, stats, bad };
+}
+
+/** Runs `execs storm n marker par`; returns the execs done. */
+export async function storm(n: number, marker: string, par = 2): Promise<number> {
+  const out = await new Deno.Command(EXECS, { args: ["storm", String(n), marker, String(par)] }).output();
+  assert.equal(out.code, 0);
+  return Number(new TextDecoder().decode(out.stdout).split(" ")[0]);
+}
