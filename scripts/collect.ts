@@ -17,6 +17,9 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --max-arg-bytes N       argv bytes captured per event, 16..16383 (default 8192)
   --ring-mb N             ring buffer MiB, a power of two (default 8)
   --no-cwd                do not resolve relative filenames with the cwd
+  --redact-keys W,W,...   words whose values are hidden in argv (default: password,
+                          passwd,secret,token,apikey,api_key,... see redact.ts)
+  --no-redact             keep argv as it is, secrets included
   --poll-ms N             longest sleep between drains (default 250)
   --flush-ms N            longest wait of a line in memory (default 500)
   --stats-interval S      seconds between stats records (default 60)
@@ -43,6 +46,8 @@ try {
       "max-arg-bytes": { type: "string" },
       "ring-mb": { type: "string" },
       "no-cwd": { type: "boolean" },
+      "redact-keys": { type: "string" },
+      "no-redact": { type: "boolean" },
       "poll-ms": { type: "string" },
       "flush-ms": { type: "string" },
       "stats-interval": { type: "string" },
@@ -79,6 +84,9 @@ try {
     maxArgsBytes: int(args["max-arg-bytes"], "max-arg-bytes"),
     ringBytes: ringMb === undefined ? undefined : ringMb * 1024 * 1024,
     captureCwd: !args["no-cwd"],
+    redactKeys: args["no-redact"]
+      ? []
+      : args["redact-keys"]?.split(",").map((w) => w.trim()).filter((w) => w),
     pollMs: int(args["poll-ms"], "poll-ms"),
     flushMs: int(args["flush-ms"], "flush-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,

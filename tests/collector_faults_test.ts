@@ -70,7 +70,9 @@ Deno.test("collector loses and duplicates nothing across logrotate (create mode)
     const r = await records(...files);
     assert.deepEqual(r.bad, []);
     // every file got part of the storm
-    for (const f of files) assert.ok(tally((await records(f)).exec, marker).size > 0, `${f} has storm lines`);
+    for (const f of files) {
+      assert.ok(tally((await records(f)).exec, marker).size > 0, `${f} has storm lines`);
+    }
     assertExactlyOnce(tally(r.exec, marker), N, "across the rotation");
     assert.ok(r.stats.filter((s) => s.reason === "reopen").length >= 2, "two reopen records");
   } finally {
@@ -124,7 +126,9 @@ Deno.test("collector after kill -9: earlier lines intact, torn tail reported alo
 });
 
 async function mountTmpfs(dir: string, size: string) {
-  const out = await new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir] })
+  const out = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+  })
     .output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 }
@@ -175,7 +179,10 @@ Deno.test("collector's low-disk guard drops and counts below the threshold, then
     assertExactlyOnce(tally(r.exec, mB), 400, "after the guard lifted");
     const resume = r.stats.find((s) => s.reason === "resume");
     assert.ok(resume, "a resume record");
-    assert.ok(Number(resume.values.disk_dropped) >= 400, `disk_dropped=${resume.values.disk_dropped}`);
+    assert.ok(
+      Number(resume.values.disk_dropped) >= 400,
+      `disk_dropped=${resume.values.disk_dropped}`,
+    );
   } finally {
     await c.stop().catch(() => {});
     await umount(dir);
@@ -206,7 +213,10 @@ Deno.test("collector survives a full disk: lost lines counted, no glued lines, w
     assertExactlyOnce(tally(r.exec, mD), 300, "after space came back");
     const exit = r.stats.find((s) => s.reason === "exit")!;
     const lostC = 300 - tally(r.exec, mC).size;
-    assert.ok(Number(exit.values.write_lost) >= lostC, `write_lost=${exit.values.write_lost} < ${lostC}`);
+    assert.ok(
+      Number(exit.values.write_lost) >= lostC,
+      `write_lost=${exit.values.write_lost} < ${lostC}`,
+    );
     assert.ok(lostC > 0, "the full disk cost lines");
   } finally {
     await c.stop().catch(() => {});

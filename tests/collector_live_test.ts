@@ -29,35 +29,91 @@ Deno.test("collector captures each hostile exec exactly once with exact argv", a
     await Deno.copyFile("/bin/true", `${dir}/t`);
     await Deno.chmod(`${dir}/t`, 0o755);
     const cases: Case[] = [
-      { name: "tab", path: "/bin/true", argv: [s("true"), s(`${m}-tab`), s("a\tb"), s("c\nd"), s("e\\f"), s("\r")] },
-      { name: "html", path: "/bin/true", argv: [s("true"), s(`${m}-html`), s("<script>alert(1)</script>"), s(`'"&`), s("a b c")] },
-      { name: "many", path: "/bin/true", argv: [s("true"), s(`${m}-many`), ...Array.from({ length: 200 }, (_, i) => s(`x${i}`))] },
-      { name: "big", path: "/bin/true", argv: [s("true"), s(`${m}-big`), s("A".repeat(10 * 1024))] },
-      { name: "utf8", path: "/bin/true", argv: [s("true"), s(`${m}-utf8`), new Uint8Array([0xff, 0xfe, 0xc3, 0x28]), s("\x01\x7f"), s("é😀")] },
-      { name: "empty", path: "/bin/true", argv: [s("true"), s(`${m}-empty`), s(""), s(""), s("x")] },
-      { name: "enoent", path: "/nonexistent/definitely-not-here", argv: [s("nope"), s(`${m}-enoent`), s("a\tb")] },
+      {
+        name: "tab",
+        path: "/bin/true",
+        argv: [s("true"), s(`${m}-tab`), s("a\tb"), s("c\nd"), s("e\\f"), s("\r")],
+      },
+      {
+        name: "html",
+        path: "/bin/true",
+        argv: [s("true"), s(`${m}-html`), s("<script>alert(1)</script>"), s(`'"&`), s("a b c")],
+      },
+      {
+        name: "many",
+        path: "/bin/true",
+        argv: [s("true"), s(`${m}-many`), ...Array.from({ length: 200 }, (_, i) => s(`x${i}`))],
+      },
+      {
+        name: "big",
+        path: "/bin/true",
+        argv: [s("true"), s(`${m}-big`), s("A".repeat(10 * 1024))],
+      },
+      {
+        name: "utf8",
+        path: "/bin/true",
+        argv: [
+          s("true"),
+          s(`${m}-utf8`),
+          new Uint8Array([0xff, 0xfe, 0xc3, 0x28]),
+          s("\x01\x7f"),
+          s("é😀"),
+        ],
+      },
+      {
+        name: "empty",
+        path: "/bin/true",
+        argv: [s("true"), s(`${m}-empty`), s(""), s(""), s("x")],
+      },
+      {
+        name: "enoent",
+        path: "/nonexistent/definitely-not-here",
+        argv: [s("nope"), s(`${m}-enoent`), s("a\tb")],
+      },
       { name: "uid", path: "/bin/true", argv: [s("true"), s(`${m}-uid`)], uid: 65534 },
+      {
+        name: "secret",
+        path: "/bin/true",
+        argv: [
+          s("true"),
+          s(`${m}-secret`),
+          s("--password=hunter2"),
+          s("--token"),
+          s("abc"),
+          s("https://u:pw@h/"),
+        ],
+      },
       { name: "relative", path: "./t", argv: [s("t"), s(`${m}-relative`)], cwd: dir },
     ];
     const pids = new Map<string, { pid: number; code: number }>();
     for (const k of cases) {
-      const args = ["raw", ...(k.uid !== undefined ? ["-u", String(k.uid)] : []), hex(k.path), ...k.argv.map(hex)];
+      const args = [
+        "raw",
+        ...(k.uid !== undefined ? ["-u", String(k.uid)] : []),
+        hex(k.path),
+        ...k.argv.map(hex),
+      ];
       const child = new Deno.Command(execs, { args, cwd: k.cwd, stderr: "null" }).spawn();
       const st = await child.status;
       pids.set(k.name, { pid: child.pid, code: st.code });
     }
     assert.equal(pids.get("enoent")!.code, 127);
     const want = (k: Case) => bytesToText(k.argv[1]);
-    await waitFor(async () => {
-      const r = await records(log);
-      return cases.every((k) => r.exec.some((e) => e.argv[1] === want(k)));
-    }, 10_000, "every case in the log");
+    await waitFor(
+      async () => {
+        const r = await records(log);
+        return cases.every((k) => r.exec.some((e) => e.argv[1] === want(k)));
+      },
+      10_000,
+      "every case in the log",
+    );
     const stop = await c.stop();
     assert.equal(stop.code, 0, stop.stderr);
 
     const r = await records(log);
     assert.deepEqual(r.bad, []);
-    const byCase = (k: Case) => r.exec.filter((e) => e.argv[1] === want(k) && e.pid === pids.get(k.name)!.pid);
+    const byCase = (k: Case) =>
+      r.exec.filter((e) => e.argv[1] === want(k) && e.pid === pids.get(k.name)!.pid);
     for (const k of cases) {
       const got = byCase(k);
       assert.equal(got.length, 1, `${k.name}: ${got.length} events`);
@@ -81,6 +137,17 @@ Deno.test("collector captures each hostile exec exactly once with exact argv", a
         assert.equal(e.argv_captured_bytes, 8192);
         const keep = 8192 - k.argv[0].length - 1 - k.argv[1].length - 1;
         assert.deepEqual(e.argv, [texts[0], texts[1], "A".repeat(keep)]);
+      } else if (k.name === "secret") {
+        assert.deepEqual(e.argv, [
+          texts[0],
+          texts[1],
+          "--password=<redacted>",
+          "--token",
+          "<redacted>",
+          "https://u:<redacted>@h/",
+        ]);
+        assert.equal(e.flags & FLAGS.redacted, FLAGS.redacted);
+        assert.equal(e.arg_bytes, fullBytes);
       } else {
         assert.deepEqual(e.argv, texts, `${k.name}: argv`);
         assert.equal(e.argc, k.name === "enoent" ? 3 : k.argv.length);
@@ -111,7 +178,8 @@ Deno.test("collector captures each hostile exec exactly once with exact argv", a
 
 Deno.test("collect --check reports a supported host, and one clear line when libbpf is missing", async () => {
   const collect = new URL("../scripts/collect.ts", import.meta.url).pathname;
-  const ok = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", collect, "--check"] }).output();
+  const ok = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", collect, "--check"] })
+    .output();
   const out = new TextDecoder().decode(ok.stdout);
   assert.equal(ok.code, 0, out);
   assert.match(out, /^ok {3}kernel/m);

@@ -42,7 +42,18 @@ export class Collector {
   constructor(log: string, extra: string[] = []) {
     this.log = log;
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", COLLECT, "--log", log, "--poll-ms", "50", "--flush-ms", "50", ...extra],
+      args: [
+        "run",
+        "--allow-all",
+        COLLECT,
+        "--log",
+        log,
+        "--poll-ms",
+        "50",
+        "--flush-ms",
+        "50",
+        ...extra,
+      ],
       stdout: "null",
       stderr: "piped",
       env: { TZ: "UTC" },
@@ -56,9 +67,14 @@ export class Collector {
 
   /** Waits until the programs are attached (the "open" stats record is in the log). */
   async ready(timeoutMs = 30_000): Promise<void> {
-    const opens = async () => (await records(this.log)).stats.filter((s) => s.reason === "open").length;
+    const opens = async () =>
+      (await records(this.log)).stats.filter((s) => s.reason === "open").length;
     const before = await opens().catch(() => 0);
-    await waitFor(async () => (await opens().catch(() => 0)) > before || (await this.exited()), timeoutMs, "collector ready");
+    await waitFor(
+      async () => (await opens().catch(() => 0)) > before || (await this.exited()),
+      timeoutMs,
+      "collector ready",
+    );
     if (await this.exited()) throw new Error(`collector exited early: ${await this.stderr}`);
   }
 
@@ -89,7 +105,11 @@ export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function waitFor(pred: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
+export async function waitFor(
+  pred: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+) {
   const end = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -119,7 +139,8 @@ export async function records(...paths: string[]) {
 
 /** Runs `execs storm n marker par`; returns the execs done. */
 export async function storm(n: number, marker: string, par = 2): Promise<number> {
-  const out = await new Deno.Command(EXECS, { args: ["storm", String(n), marker, String(par)] }).output();
+  const out = await new Deno.Command(EXECS, { args: ["storm", String(n), marker, String(par)] })
+    .output();
   assert.equal(out.code, 0);
   return Number(new TextDecoder().decode(out.stdout).split(" ")[0]);
 }

@@ -113,7 +113,9 @@ export function loadExec(
     Deno.statSync(objectPath);
   } catch (cause) {
     throw new BpfError(
-      `Cannot read the BPF object "${objectPath}": ${(cause as Error).message} (run deno task build:bpf)`,
+      `Cannot read the BPF object "${objectPath}": ${
+        (cause as Error).message
+      } (run deno task build:bpf)`,
       { cause },
     );
   }
@@ -129,14 +131,20 @@ export function loadExec(
 
     // the knobs: the one struct at offset 0 of .rodata
     let rodata: Deno.PointerValue = null;
-    for (let m = bpf.bpf_object__next_map(obj, null); m !== null; m = bpf.bpf_object__next_map(obj, m)) {
+    for (
+      let m = bpf.bpf_object__next_map(obj, null);
+      m !== null;
+      m = bpf.bpf_object__next_map(obj, m)
+    ) {
       if (cString(bpf.bpf_map__name(m)).endsWith(".rodata")) rodata = m;
     }
     if (rodata === null) throw new BpfError(`BPF object "${objectPath}" has no .rodata knobs`);
     const size = new BigUint64Array(1);
     const init = bpf.bpf_map__initial_value(rodata, new Uint8Array(size.buffer));
     if (init === null || Number(size[0]) < KNOBS.size) {
-      throw new BpfError(`BPF object "${objectPath}": .rodata is ${size[0]} bytes, want ${KNOBS.size}`);
+      throw new BpfError(
+        `BPF object "${objectPath}": .rodata is ${size[0]} bytes, want ${KNOBS.size}`,
+      );
     }
     const kv = new DataView(Deno.UnsafePointerView.getArrayBuffer(init, KNOBS.size));
     kv.setUint32(KNOBS.max_args, knobs.maxArgs, true);
@@ -166,7 +174,15 @@ export function loadExec(
     const stats = bpf.bpf_object__find_map_by_name(obj, cstr("stats"));
     if (stats === null) throw new BpfError(`BPF object "${objectPath}" has no "stats" map`);
     ok = true;
-    return new LoadedExec(bpf, obj, links, bpf.bpf_map__fd(rb), bpf.bpf_map__fd(stats), ringBytes, programs);
+    return new LoadedExec(
+      bpf,
+      obj,
+      links,
+      bpf.bpf_map__fd(rb),
+      bpf.bpf_map__fd(stats),
+      ringBytes,
+      programs,
+    );
   } finally {
     if (!ok) bpf.bpf_object__close(obj);
   }

@@ -53,7 +53,13 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
   };
   const release = Deno.osRelease();
   const [maj, min] = kernelVersion(release);
-  if (!add("kernel", maj > 5 || (maj === 5 && min >= 8), `${release} (needs >= 5.8: BPF ring buffer, boot clock)`)) {
+  if (
+    !add(
+      "kernel",
+      maj > 5 || (maj === 5 && min >= 8),
+      `${release} (needs >= 5.8: BPF ring buffer, boot clock)`,
+    )
+  ) {
     return items;
   }
   let btf = false;
@@ -62,14 +68,26 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
   } catch {
     btf = false;
   }
-  if (!add("btf", btf, btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)")) {
+  if (
+    !add(
+      "btf",
+      btf,
+      btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)",
+    )
+  ) {
     return items;
   }
   const caps = capEff();
   const CAP_SYS_ADMIN = 21n, CAP_PERFMON = 38n, CAP_BPF = 39n;
   const has = (c: bigint) => (caps >> c) & 1n;
   const privileged = has(CAP_SYS_ADMIN) === 1n || (has(CAP_BPF) === 1n && has(CAP_PERFMON) === 1n);
-  if (!add("privileges", privileged, `CapEff=${caps.toString(16)} (needs CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN)`)) {
+  if (
+    !add(
+      "privileges",
+      privileged,
+      `CapEff=${caps.toString(16)} (needs CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN)`,
+    )
+  ) {
     return items;
   }
   try {
@@ -81,8 +99,13 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
   }
   try {
     ensureTracefs();
-    const tps = ["syscalls/sys_enter_execve", "syscalls/sys_exit_execve", "syscalls/sys_enter_execveat",
-      "syscalls/sys_exit_execveat", "sched/sched_process_exec"];
+    const tps = [
+      "syscalls/sys_enter_execve",
+      "syscalls/sys_exit_execve",
+      "syscalls/sys_enter_execveat",
+      "syscalls/sys_exit_execveat",
+      "sched/sched_process_exec",
+    ];
     const missing = tps.filter((t) => {
       try {
         Deno.statSync(`${TRACEFS}/events/${t}`);
@@ -91,7 +114,13 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
         return true;
       }
     });
-    if (!add("tracepoints", missing.length === 0, missing.length ? `missing ${missing.join(", ")}` : tps.join(", "))) {
+    if (
+      !add(
+        "tracepoints",
+        missing.length === 0,
+        missing.length ? `missing ${missing.join(", ")}` : tps.join(", "),
+      )
+    ) {
       return items;
     }
   } catch (e) {
@@ -99,7 +128,12 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
     return items;
   }
   try {
-    const prog = loadExec(objectPath, { maxArgs: 128, maxArgsBytes: 8192, wakeupBytes: 1 << 16, captureCwd: true }, 1 << 16, libbpfPath);
+    const prog = loadExec(
+      objectPath,
+      { maxArgs: 128, maxArgsBytes: 8192, wakeupBytes: 1 << 16, captureCwd: true },
+      1 << 16,
+      libbpfPath,
+    );
     prog.close();
     add("load", true, `${objectPath}: ring buffer created, ${5} programs verified and attached`);
   } catch (e) {

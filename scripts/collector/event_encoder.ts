@@ -7,6 +7,7 @@
  */
 
 import { escapedMax, escapeInto } from "../lib/field_escape.ts";
+import { EF_REDACTED, REDACTED, type Redactor } from "./redact.ts";
 import {
   COUNT_UNKNOWN,
   EF_CWD,
@@ -56,16 +57,27 @@ export class ExecLineEncoder {
   readonly #boot: Uint8Array;
   readonly #maxArgs: number;
   readonly #qr = new Float64Array(2);
+  readonly #redactor: Redactor | null;
+  /** per argv element: hidden range [cut[2i], cut[2i+1]), or -1 */
+  readonly #cut: Int32Array;
 
   /**
    * @param bootId the 32 hex digits of the boot id
    * @param maxArgs argv elements kept per event; more are cut and counted
    * @param capacity output buffer bytes
+   * @param redactor hides secrets in argv; null keeps argv as it is
    */
-  constructor(bootId: string, maxArgs: number, capacity = 1 << 20) {
+  constructor(
+    bootId: string,
+    maxArgs: number,
+    capacity = 1 << 20,
+    redactor: Redactor | null = null,
+  ) {
     this.#boot = new TextEncoder().encode(bootId);
     this.#maxArgs = maxArgs;
     this.buf = new Uint8Array(capacity);
+    this.#redactor = redactor;
+    this.#cut = new Int32Array(2 * maxArgs);
   }
 
   /** Room for a record of `len` bytes? */
@@ -134,7 +146,11 @@ export class ExecLineEncoder {
     b[this.pos++] = 0x31; // 1
     b[this.pos++] = TAB;
     // time: boot ns + offset
-    divmod1e9(dv.getUint32(off + EV.boot_ns + 4, true), dv.getUint32(off + EV.boot_ns, true), this.#qr);
+    divmod1e9(
+      dv.getUint32(off + EV.boot_ns + 4, true),
+      dv.getUint32(off + EV.boot_ns, true),
+      this.#qr,
+    );
     let sec = this.#qr[0] + this.offSec;
     let ns = this.#qr[1] + this.offNs;
     if (ns >= 1e9) {
@@ -188,16 +204,7 @@ export class ExecLineEncoder {
       this.#uint(ret);
     }
     b[this.pos++] = TAB;
-    const flags = u8[off + EV.flags];
-    if (flags >= 16) b[this.pos++] = HEX[flags >> 4];
-    b[this.pos++] = HEX[flags & 15];
-    b[this.pos++] = TAB;
-    this.#cstr(u8, off + EV.comm, TASK_COMM_LEN);
-    b[this.pos++] = TAB;
-    this.#cstr(u8, off + EV.pcomm, TASK_COMM_LEN);
-    b[this.pos++] = TAB;
-
-    // variable data: cwd components (leaf first), filename, args
+    // argv first: what is kept, what is hidden (the counts and flags come before the elements)
     const cwdLen = dv.getUint16(off + EV.cwd_len, true);
     const fnLen = dv.getUint16(off + EV.filename_len, true);
     let argsLen = dv.getUint16(off + EV.args_len, true);
@@ -207,6 +214,39 @@ export class ExecLineEncoder {
     // never read past the record, whatever the lengths claim
     const recEnd = off + len;
     if (argsStart + argsLen > recEnd) argsLen = Math.max(0, recEnd - argsStart);
+    const maxArgs = this.#maxArgs;
+    const end = argsStart + argsLen;
+    const red = this.#redactor;
+    const cut = this.#cut;
+    red?.reset();
+    let n = 0;
+    let bytes = 0;
+    let redacted = 0;
+    for (let i = argsStart; i < end && n < maxArgs;) {
+      let j = i;
+      while (j < end && u8[j] !== 0) j++;
+      let size = j - i;
+      cut[2 * n] = -1;
+      if (red !== null && red.plan(u8, i, j)) {
+        cut[2 * n] = red.cutStart;
+        cut[2 * n + 1] = red.cutEnd;
+        size += REDACTED.length - (red.cutEnd - red.cutStart);
+        redacted = EF_REDACTED;
+      }
+      n++;
+      bytes += j < end ? size + 1 : size;
+      i = j + 1;
+    }
+    const flags = u8[off + EV.flags] | redacted;
+    if (flags >= 16) b[this.pos++] = HEX[flags >> 4];
+    b[this.pos++] = HEX[flags & 15];
+    b[this.pos++] = TAB;
+    this.#cstr(u8, off + EV.comm, TASK_COMM_LEN);
+    b[this.pos++] = TAB;
+    this.#cstr(u8, off + EV.pcomm, TASK_COMM_LEN);
+    b[this.pos++] = TAB;
+
+    // variable data: cwd components (leaf first), filename, args
     this.pos = escapeInto(u8, fnStart, Math.min(argsStart, recEnd), b, this.pos);
     b[this.pos++] = TAB;
     if (flags & EF_CWD) this.#cwd(u8, data, Math.min(data + cwdLen, recEnd));
@@ -215,18 +255,6 @@ export class ExecLineEncoder {
     b[this.pos++] = TAB;
     this.#optU32(dv.getUint32(off + EV.args_size, true));
     b[this.pos++] = TAB;
-    // argv: count first (the counts precede the elements)
-    const maxArgs = this.#maxArgs;
-    const end = argsStart + argsLen;
-    let n = 0;
-    let bytes = 0;
-    for (let i = argsStart; i < end && n < maxArgs;) {
-      let j = i;
-      while (j < end && u8[j] !== 0) j++;
-      n++;
-      bytes += j < end ? j - i + 1 : j - i;
-      i = j + 1;
-    }
     this.#uint(n);
     b[this.pos++] = TAB;
     this.#uint(bytes);
@@ -235,7 +263,15 @@ export class ExecLineEncoder {
       let j = i;
       while (j < end && u8[j] !== 0) j++;
       b[this.pos++] = TAB;
-      this.pos = escapeInto(u8, i, j, b, this.pos);
+      const c0 = cut[2 * k];
+      if (c0 < 0) {
+        this.pos = escapeInto(u8, i, j, b, this.pos);
+      } else {
+        this.pos = escapeInto(u8, i, c0, b, this.pos);
+        b.set(REDACTED, this.pos);
+        this.pos += REDACTED.length;
+        this.pos = escapeInto(u8, cut[2 * k + 1], j, b, this.pos);
+      }
       i = j + 1;
     }
     b[this.pos++] = TAB;

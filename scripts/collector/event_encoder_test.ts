@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { decodeLine, encodeExec, type ExecEvent } from "../lib/log_codec.ts";
 import { bytesToText } from "../lib/text_bytes.ts";
 import { divmod1e9, ExecLineEncoder } from "./event_encoder.ts";
-import { COUNT_UNKNOWN, EF_ARGV_CALLER, EF_CWD, EV, KIND_EXECVE, KIND_EXECVEAT } from "./event_layout.ts";
+import { Redactor } from "./redact.ts";
+import {
+  COUNT_UNKNOWN,
+  EF_ARGV_CALLER,
+  EF_CWD,
+  EV,
+  KIND_EXECVE,
+  KIND_EXECVEAT,
+} from "./event_layout.ts";
 
 const te = new TextEncoder();
 const BOOT = "0123456789abcdef0123456789abcdef";
@@ -34,7 +42,9 @@ interface Raw {
 
 /** Lays out a `struct event` record the way the kernel program does. */
 function record(r: Raw): Uint8Array {
-  const cwd = r.cwd.length ? concat(r.cwd.map((c) => concat([c, new Uint8Array([0])]))) : new Uint8Array();
+  const cwd = r.cwd.length
+    ? concat(r.cwd.map((c) => concat([c, new Uint8Array([0])])))
+    : new Uint8Array();
   const buf = new Uint8Array(EV.size + cwd.length + r.filename.length + r.args.length);
   const dv = new DataView(buf.buffer);
   dv.setBigUint64(EV.boot_ns, r.boot_ns, true);
@@ -79,8 +89,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function encodeOne(rec: Uint8Array, maxArgs = 128, off: [number, number] = [1_700_000_000, 999_999_999]) {
-  const enc = new ExecLineEncoder(BOOT, maxArgs, 1 << 20);
+function encodeOne(
+  rec: Uint8Array,
+  maxArgs = 128,
+  off: [number, number] = [1_700_000_000, 999_999_999],
+  redactor: Redactor | null = null,
+) {
+  const enc = new ExecLineEncoder(BOOT, maxArgs, 1 << 20, redactor);
   [enc.offSec, enc.offNs] = off;
   // place the record at an odd offset inside a bigger buffer, as in the ring
   const ring = new Uint8Array(rec.length + 64);
@@ -134,24 +149,36 @@ Deno.test("ExecLineEncoder.encode() writes what encodeExec() writes", () => {
 
 Deno.test("ExecLineEncoder.encode() rebuilds the cwd root first", () => {
   const ev = decodeLine(
-    encodeOne(record({ ...base, filename: te.encode("./x"), cwd: [te.encode("c"), te.encode("b b"), te.encode("a")] }))
+    encodeOne(
+      record({
+        ...base,
+        filename: te.encode("./x"),
+        cwd: [te.encode("c"), te.encode("b b"), te.encode("a")],
+      }),
+    )
       .trimEnd(),
   ) as ExecEvent;
   assert.equal(ev.cwd, "/a/b b/c");
   assert.equal(ev.filename, "./x");
-  const root = decodeLine(encodeOne(record({ ...base, filename: te.encode("x"), cwd: [] })).trimEnd()) as ExecEvent;
+  const root = decodeLine(
+    encodeOne(record({ ...base, filename: te.encode("x"), cwd: [] })).trimEnd(),
+  ) as ExecEvent;
   assert.equal(root.cwd, "");
 });
 
 Deno.test("ExecLineEncoder.encode() marks a cut last element and the max-args cut", () => {
   // the kernel cut the argv inside its last element (no NUL)
-  const cut = decodeLine(encodeOne(record({ ...base, argc: 5, args_size: 100, args: te.encode("a\0bb\0cc") })).trimEnd()) as ExecEvent;
+  const cut = decodeLine(
+    encodeOne(record({ ...base, argc: 5, args_size: 100, args: te.encode("a\0bb\0cc") })).trimEnd(),
+  ) as ExecEvent;
   assert.equal(cut.type, "exec");
   assert.deepEqual(cut.argv, ["a", "bb", "cc"]);
   assert.equal(cut.argv_captured_bytes, 7);
   assert.equal(cut.argc, 5);
   // user space keeps maxArgs elements
-  const many = decodeLine(encodeOne(record({ ...base, args: te.encode("a\0b\0c\0d\0") }), 2).trimEnd()) as ExecEvent;
+  const many = decodeLine(
+    encodeOne(record({ ...base, args: te.encode("a\0b\0c\0d\0") }), 2).trimEnd(),
+  ) as ExecEvent;
   assert.deepEqual(many.argv, ["a", "b"]);
   assert.equal(many.argv_captured_bytes, 4);
 });
@@ -197,4 +224,20 @@ Deno.test("divmod1e9() splits any u64 exactly", () => {
     assert.equal(BigInt(out[0]) * 1_000_000_000n + BigInt(out[1]), v);
     assert.ok(out[1] < 1e9 && out[1] >= 0);
   }
+});
+
+Deno.test("ExecLineEncoder.encode() redacts secrets, flags the line and keeps the counts true", () => {
+  const args = te.encode("mysql\0--password=hunter2\0-h\0db\0");
+  const line = encodeOne(
+    record({ ...base, argc: 4, args_size: args.length, args }),
+    128,
+    undefined,
+    new Redactor(),
+  );
+  assert.ok(!line.includes("hunter2"));
+  const ev = decodeLine(line.trimEnd()) as ExecEvent;
+  assert.equal(ev.type, "exec", JSON.stringify(ev));
+  assert.deepEqual(ev.argv, ["mysql", "--password=<redacted>", "-h", "db"]);
+  assert.equal(ev.flags & 0x40, 0x40);
+  assert.equal(encodeExec(ev) + "\n", line);
 });

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { ARGS_CAP, COUNT_UNKNOWN, CWD_CAP, EV, FILENAME_CAP, KNOBS, KSTATS } from "./event_layout.ts";
+import {
+  ARGS_CAP,
+  COUNT_UNKNOWN,
+  CWD_CAP,
+  EV,
+  FILENAME_CAP,
+  KNOBS,
+  KSTATS,
+} from "./event_layout.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const header = new URL("../../bpf/exec.h", import.meta.url).pathname;

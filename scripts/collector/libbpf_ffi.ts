@@ -226,7 +226,9 @@ export function openLibbpf(path?: string): Libbpf {
       libbpf = Deno.dlopen(p, libbpfSymbols);
     } catch (cause) {
       throw new BpfError(
-        `Cannot open libbpf "${p}": ${(cause as Error).message} (install libbpf1 or set LIBBPF_PATH)`,
+        `Cannot open libbpf "${p}": ${
+          (cause as Error).message
+        } (install libbpf1 or set LIBBPF_PATH)`,
         { cause },
       );
     }

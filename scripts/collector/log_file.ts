@@ -44,7 +44,12 @@ export function freeBytes(path: string): number {
 
 export class AuditLogFile {
   readonly path: string;
-  readonly counters: WriterCounters = { disk_dropped: 0, write_lost: 0, torn_closed: 0, reopens: 0 };
+  readonly counters: WriterCounters = {
+    disk_dropped: 0,
+    write_lost: 0,
+    torn_closed: 0,
+    reopens: 0,
+  };
   #file: Deno.FsFile | undefined;
   #ino = 0;
   #dev = 0;

@@ -17,6 +17,7 @@ import { ExecLineEncoder } from "./event_encoder.ts";
 import { AuditLogFile } from "./log_file.ts";
 import { RingReader } from "./ring_reader.ts";
 import { ensureTracefs } from "./check.ts";
+import { DEFAULT_REDACT_KEYS, Redactor } from "./redact.ts";
 
 export interface CollectOptions {
   /** The log file. @default {"/var/log/syscall_audit.log"} */
@@ -35,6 +36,8 @@ export interface CollectOptions {
   wakeupBytes?: number;
   /** Resolve relative filenames with the cwd. @default {true} */
   captureCwd?: boolean;
+  /** Words whose values are hidden in argv (redact.ts); [] turns redaction off. @default {DEFAULT_REDACT_KEYS} */
+  redactKeys?: string[];
   /** Longest sleep between drains, ms. @default {250} */
   pollMs?: number;
   /** Longest time a line waits in memory before it is appended, ms. @default {500} */
@@ -94,14 +97,25 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   log.checkDisk();
 
   ensureTracefs();
-  const prog = loadExec(options.object ?? defaultObject(), {
-    maxArgs,
-    maxArgsBytes,
-    wakeupBytes: options.wakeupBytes ?? ringBytes / 4,
-    captureCwd: options.captureCwd ?? true,
-  }, ringBytes, options.libbpfPath);
+  const prog = loadExec(
+    options.object ?? defaultObject(),
+    {
+      maxArgs,
+      maxArgsBytes,
+      wakeupBytes: options.wakeupBytes ?? ringBytes / 4,
+      captureCwd: options.captureCwd ?? true,
+    },
+    ringBytes,
+    options.libbpfPath,
+  );
   const ring = new RingReader(prog.ringFd, ringBytes);
-  const enc = new ExecLineEncoder(boot, maxArgs, options.bufferBytes ?? 1 << 20);
+  const redactKeys = options.redactKeys ?? DEFAULT_REDACT_KEYS;
+  const enc = new ExecLineEncoder(
+    boot,
+    maxArgs,
+    options.bufferBytes ?? 1 << 20,
+    redactKeys.length ? new Redactor(redactKeys) : null,
+  );
   const te = new TextEncoder();
   let events = 0;
   let queueLost = 0;
@@ -171,6 +185,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     max_args: maxArgs,
     max_args_bytes: maxArgsBytes,
     ring_bytes: ringBytes,
+    redact: redactKeys.join(","),
   });
   flush();
   options.onReady?.();

@@ -24,8 +24,9 @@ function randomBytes(r: () => number, max: number): Uint8Array {
   for (let i = 0; i < n; i++) {
     // mix: any byte, mostly-special bytes, UTF-8 text
     if (mode < 0.4) b[i] = Math.floor(r() * 256);
-    else if (mode < 0.7) b[i] = [0, 9, 10, 13, 0x5c, 0x7f, 0x80, 0xc3, 0xa9, 0xff, 0x41][Math.floor(r() * 11)];
-    else b[i] = 0x20 + Math.floor(r() * 95);
+    else if (mode < 0.7) {
+      b[i] = [0, 9, 10, 13, 0x5c, 0x7f, 0x80, 0xc3, 0xa9, 0xff, 0x41][Math.floor(r() * 11)];
+    } else b[i] = 0x20 + Math.floor(r() * 95);
   }
   if (mode >= 0.9 && n > 0) return te.encode("é€😀" + bytesToText(b));
   return b;

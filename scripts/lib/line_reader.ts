@@ -23,10 +23,12 @@ export async function openStream(path: string): Promise<ReadableStream<Uint8Arra
   await file.seek(0, Deno.SeekMode.Start);
   const gz = n === 2 && head[0] === 0x1f && head[1] === 0x8b;
   return gz
-    ? file.readable.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<
-      Uint8Array,
-      Uint8Array
-    >)
+    ? file.readable.pipeThrough(
+      new DecompressionStream("gzip") as unknown as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >,
+    )
     : file.readable;
 }
 

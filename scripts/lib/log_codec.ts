@@ -60,6 +60,8 @@ export const FLAGS = {
   cwd: 0x08,
   cwd_cut: 0x10,
   no_enter: 0x20,
+  /** set by the collector: secrets in argv were replaced by `<redacted>` */
+  redacted: 0x40,
 } as const;
 
 /** Syscall letters of the `syscall` field. */
@@ -320,7 +322,9 @@ export function decodeLine(line: string): AuditRecord | BadLine {
         return {
           type: "bad",
           reason: "unknown-version",
-          detail: `record type ${t[0]} version ${version} is newer than this reader (${FORMAT_VERSION})`,
+          detail: `record type ${
+            t[0]
+          } version ${version} is newer than this reader (${FORMAT_VERSION})`,
         };
       }
       if (f[f.length - 1] !== END_MARK || f.length < 2) {
@@ -332,7 +336,11 @@ export function decodeLine(line: string): AuditRecord | BadLine {
       return { type: "bad", reason: "unknown-version", detail: `unknown record type "${t}"` };
     }
     if (f.length === 7 && /^\d+$/.test(t)) return decodeSeed(f);
-    return { type: "bad", reason: "malformed", detail: `not an audit record: "${line.slice(0, 40)}"` };
+    return {
+      type: "bad",
+      reason: "malformed",
+      detail: `not an audit record: "${line.slice(0, 40)}"`,
+    };
   } catch (e) {
     return { type: "bad", reason: "malformed", detail: (e as Error).message };
   }

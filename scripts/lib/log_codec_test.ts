@@ -102,7 +102,11 @@ Deno.test("decodeLine() reads the seed prototype's lines as version 0", () => {
 });
 
 Deno.test("encodeStats() round-trips through decodeLine()", () => {
-  const line = encodeStats("1795879311127761629", "ab", "exit", { events: 5, host: "h\tx", lost: 0n });
+  const line = encodeStats("1795879311127761629", "ab", "exit", {
+    events: 5,
+    host: "h\tx",
+    lost: 0n,
+  });
   const rec = decodeLine(line);
   assert.deepEqual(rec, {
     type: "stats",

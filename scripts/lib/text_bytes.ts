@@ -22,7 +22,13 @@ export function utf8SeqLen(b: Uint8Array, i: number, end: number): number {
   if (c < 0xf0) {
     if (i + 2 >= end) return 0;
     const c1 = b[i + 1];
-    if (c === 0xe0 ? c1 < 0xa0 || c1 > 0xbf : c === 0xed ? c1 < 0x80 || c1 > 0x9f : (c1 & 0xc0) !== 0x80) {
+    if (
+      c === 0xe0
+        ? c1 < 0xa0 || c1 > 0xbf
+        : c === 0xed
+        ? c1 < 0x80 || c1 > 0x9f
+        : (c1 & 0xc0) !== 0x80
+    ) {
       return 0;
     }
     return (b[i + 2] & 0xc0) === 0x80 ? 3 : 0;
@@ -30,7 +36,13 @@ export function utf8SeqLen(b: Uint8Array, i: number, end: number): number {
   if (c < 0xf5) {
     if (i + 3 >= end) return 0;
     const c1 = b[i + 1];
-    if (c === 0xf0 ? c1 < 0x90 || c1 > 0xbf : c === 0xf4 ? c1 < 0x80 || c1 > 0x8f : (c1 & 0xc0) !== 0x80) {
+    if (
+      c === 0xf0
+        ? c1 < 0x90 || c1 > 0xbf
+        : c === 0xf4
+        ? c1 < 0x80 || c1 > 0x8f
+        : (c1 & 0xc0) !== 0x80
+    ) {
       return 0;
     }
     return (b[i + 2] & 0xc0) === 0x80 && (b[i + 3] & 0xc0) === 0x80 ? 4 : 0;

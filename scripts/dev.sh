@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set-up and entry point for a fresh Debian machine (run as root):
+#   bash scripts/dev.sh demo   installs what is missing, then runs the embedded default
+#   bash scripts/dev.sh test   installs what is missing, then runs the whole test suite
+# Installs only what is missing; every step is idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for p in clang llvm libbpf-dev bpftool logrotate auditd bpftrace gcc libc6-dev gzip; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "dev.sh: installing ${need_pkgs[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+if ! command -v deno >/dev/null 2>&1; then
+  echo "dev.sh: installing deno 2 from npm" >&2
+  npm install -g --silent deno@2 >/dev/null
+fi
+# libbpf attaches tracepoints through tracefs; the collector mounts it too, but
+# tests of other tools (bpftrace) want it there
+mountpoint -q /sys/kernel/tracing 2>/dev/null || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+
+case "${1:-}" in
+  demo) exec deno task demo ;;
+  test) exec deno task test ;;
+  ok) exec deno task ok ;;
+  *) echo "usage: bash scripts/dev.sh demo|test|ok" >&2; exit 2 ;;
+esac
