@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { encodeExec, encodeStats, type ExecEvent, isoFromNs } from "./lib/log_codec.ts";
+import { textToBytes } from "./lib/text_bytes.ts";
+
+const decode = new URL("./decode.ts", import.meta.url).pathname;
+
+function ev(i: number, argv: string[]): ExecEvent {
+  const bytes = argv.reduce((n, a) => n + textToBytes(a).length + 1, 0);
+  return {
+    type: "exec",
+    version: 1,
+    time_ns: `179587931321589702${i}`,
+    time: isoFromNs(`179587931321589702${i}`),
+    boot_id: "ab".repeat(16),
+    cpu: 0,
+    seq: i,
+    pid: 100 + i,
+    ppid: 1,
+    tid: 100 + i,
+    start_ns: "5",
+    pstart_ns: "1",
+    uid: 0,
+    gid: 0,
+    euid: 0,
+    egid: 0,
+    auid: null,
+    ses: null,
+    tty: "",
+    cgroup_id: "1",
+    syscall: "execve",
+    ret: 0,
+    flags: 0,
+    comm: "x",
+    pcomm: "sh",
+    filename: "/bin/x",
+    cwd: "",
+    argc: argv.length,
+    arg_bytes: bytes,
+    argv_captured: argv.length,
+    argv_captured_bytes: bytes,
+    argv,
+  };
+}
+
+async function runDecode(...files: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", decode, ...files] })
+    .output();
+  const td = new TextDecoder();
+  return { code: out.code, stdout: td.decode(out.stdout), stderr: td.decode(out.stderr) };
+}
+
+Deno.test("decode prints JSON per record and reports a torn last line without gluing it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = `${dir}/a.log`;
+    const lines = [
+      encodeStats("1795879311127761629", "ab".repeat(16), "open", { events: 0 }),
+      encodeExec(ev(1, ["x", "a\tb", "\udcff"])),
+      encodeExec(ev(2, ["x", ""])),
+    ];
+    const torn = encodeExec(ev(3, ["x", "cut"])).slice(0, 50);
+    await Deno.writeTextFile(a, lines.join("\n") + "\n" + torn);
+    const b = `${dir}/b.log.gz`;
+    await Deno.writeFile(b, gzipSync(new TextEncoder().encode(encodeExec(ev(4, ["y"])) + "\n")));
+    const r = await runDecode(a, b);
+    assert.equal(r.code, 0, r.stderr);
+    const objs = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(objs.map((o) => o.type), ["stats", "exec", "exec", "exec"], r.stderr);
+    assert.deepEqual(objs[1].argv, ["x", "a\tb", "\udcff"]);
+    assert.ok(r.stdout.includes('"\\udcff"'), "invalid bytes as surrogate escapes");
+    assert.equal(objs[1].time, "2026-11-28T15:21:53.215897021Z");
+    assert.equal(objs[3].pid, 104);
+    assert.equal(objs[1].exec_id, `${"ab".repeat(16)}-5-101`);
+    for (const k of ["time", "pid", "ppid", "uid", "comm", "pcomm", "filename", "argv", "ret"]) {
+      assert.ok(k in objs[1], k);
+    }
+    assert.match(r.stderr, new RegExp(`${a}:4: torn last line skipped`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decode reports a corrupt gzip file in one line and goes on with the next file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const gz = gzipSync(new TextEncoder().encode((encodeExec(ev(1, ["a"])) + "\n").repeat(2000)));
+    const bad = `${dir}/bad.log.gz`;
+    await Deno.writeFile(bad, gz.subarray(0, Math.floor(gz.length / 2))); // truncated
+    const good = `${dir}/good.log`;
+    await Deno.writeTextFile(good, encodeExec(ev(2, ["b"])) + "\n");
+    const r = await runDecode(bad, good);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${bad}: cannot read: `));
+    const objs = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(objs.at(-1).argv[0], "b");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
