@@ -72,6 +72,8 @@ export class AuditLogFile {
     const st = file.statSync();
     // an existing file keeps root-only access whatever created it
     if (((st.mode ?? 0) & 0o777) !== this.#mode) Deno.chmodSync(this.path, this.#mode);
+    const uid = Deno.uid();
+    if (uid !== null && st.uid !== uid) Deno.chownSync(this.path, uid, Deno.gid());
     this.#file?.close();
     this.#file = file;
     this.#ino = st.ino ?? 0;
