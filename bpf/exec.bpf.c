@@ -23,6 +23,7 @@ const volatile struct knobs knobs = {
 	.max_args = 128,
 	.max_args_bytes = 8192,
 	.wakeup_bytes = 1 << 20,
+	.wakeup_interval_ns = 900000000,
 	.capture_cwd = 1,
 };
 
@@ -60,9 +61,13 @@ struct {
 	__type(value, struct kstats);
 } stats SEC(".maps");
 
-/* Exec attempts in flight, by thread id. LRU: a thread that dies mid-exec cannot leak. */
+/*
+ * Exec attempts in flight, by thread id: written at sys_enter, removed at
+ * sched_process_exec or sys_exit. A plain hash (an LRU update costs ~4x more);
+ * an update that does not fit is counted in kstats.enter_lost.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pending);
@@ -95,13 +100,12 @@ int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 			KIND_EXECVEAT);
 }
 
-/* The fields every event has, from the current task. */
-static __always_inline struct scratch *begin(struct task_struct *task)
+/* The per-CPU scratch event, numbered. */
+static __always_inline struct scratch *begin(void)
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&heap, &zero);
 	struct kstats *st = bpf_map_lookup_elem(&stats, &zero);
-	struct task_struct *parent;
 	struct event *e;
 	__u64 ugid;
 
@@ -112,15 +116,60 @@ static __always_inline struct scratch *begin(struct task_struct *task)
 	e->cpu = bpf_get_smp_processor_id();
 	e->boot_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->pid = BPF_CORE_READ(task, tgid);
 	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	parent = BPF_CORE_READ(task, real_parent);
-	e->ppid = BPF_CORE_READ(parent, tgid);
-	e->pstart_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
 	ugid = bpf_get_current_uid_gid();
 	e->uid = (__u32)ugid;
 	e->gid = ugid >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->tty[0] = 0;
+	e->flags = 0;
+	e->kind = KIND_UNKNOWN;
+	e->filename_len = 0;
+	e->cwd_len = 0;
+	e->args_len = 0;
+	e->_pad = 0;
+	return s;
+}
+
+/*
+ * The task's fields, by direct loads from a BTF pointer (tp_btf programs): no
+ * helper call per field.
+ */
+static __always_inline void fill_task_btf(struct event *e, struct task_struct *task)
+{
+	struct task_struct *parent = task->real_parent;
+	const struct cred *cred = task->cred;
+	struct tty_struct *tty;
+
+	e->pid = task->tgid;
+	e->start_ns = task->group_leader->start_boottime;
+	e->ppid = parent->tgid;
+	e->pstart_ns = parent->group_leader->start_boottime;
+	e->euid = cred->euid.val;
+	e->egid = cred->egid.val;
+	if (bpf_core_field_exists(task->loginuid)) {
+		e->auid = task->loginuid.val;
+		e->sessionid = task->sessionid;
+	} else {
+		e->auid = COUNT_UNKNOWN;
+		e->sessionid = COUNT_UNKNOWN;
+	}
+	bpf_probe_read_kernel_str(e->pcomm, sizeof(e->pcomm), parent->comm);
+	tty = task->signal->tty;
+	if (tty)
+		bpf_probe_read_kernel_str(e->tty, sizeof(e->tty), tty->name);
+}
+
+/* The same through bpf_probe_read_kernel (plain tracepoints, kernels without task BTF pointers). */
+static __always_inline void fill_task_core(struct event *e, struct task_struct *task)
+{
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	struct tty_struct *tty;
+
+	e->pid = BPF_CORE_READ(task, tgid);
+	e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	e->ppid = BPF_CORE_READ(parent, tgid);
+	e->pstart_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
 	e->euid = BPF_CORE_READ(task, cred, euid.val);
 	e->egid = BPF_CORE_READ(task, cred, egid.val);
 	if (bpf_core_field_exists(task->loginuid)) {
@@ -130,21 +179,10 @@ static __always_inline struct scratch *begin(struct task_struct *task)
 		e->auid = COUNT_UNKNOWN;
 		e->sessionid = COUNT_UNKNOWN;
 	}
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	BPF_CORE_READ_STR_INTO(&e->pcomm, parent, comm);
-	e->tty[0] = 0;
-	{
-		struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
-		if (tty)
-			bpf_probe_read_kernel_str(e->tty, sizeof(e->tty), tty->name);
-	}
-	e->flags = 0;
-	e->kind = KIND_UNKNOWN;
-	e->filename_len = 0;
-	e->cwd_len = 0;
-	e->args_len = 0;
-	e->_pad = 0;
-	return s;
+	tty = BPF_CORE_READ(task, signal, tty);
+	if (tty)
+		bpf_probe_read_kernel_str(e->tty, sizeof(e->tty), &tty->name);
 }
 
 /*
@@ -193,18 +231,30 @@ static __always_inline __u32 put_cwd(struct scratch *s, struct task_struct *task
 	return pos;
 }
 
-/* Reserve a sample, fill it and submit without waking user space unless data piles up. */
+/* Boot time of the last wakeup of user space (racy across CPUs; a race costs one extra wakeup). */
+__u64 last_wake_ns = 0;
+
+/*
+ * Copy the filled scratch event into the ring (reserve, copy, commit in one
+ * helper) without waking user space, except when data piles up or when the
+ * last wakeup is older than knobs.wakeup_interval_ns. User space drains again
+ * one interval after each wakeup while data keeps coming, and sleeps when it
+ * stops: an idle host costs no wakeups, a busy one about one per interval.
+ */
 static __always_inline void submit(void *ctx, struct scratch *s, __u32 size)
 {
 	__u32 zero = 0;
 	struct kstats *st;
 	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 now = s->ev.boot_ns;
 
-	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= knobs.wakeup_bytes)
+	if (now - last_wake_ns >= knobs.wakeup_interval_ns ||
+	    bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= knobs.wakeup_bytes) {
 		flags = BPF_RB_FORCE_WAKEUP;
+		last_wake_ns = now;
+	}
 	if (size > sizeof(*s))
 		size = sizeof(*s);
-	/* copy the filled scratch event into the ring (reserve + copy + submit in one helper) */
 	if (bpf_ringbuf_output(&rb, s, size, flags)) {
 		st = bpf_map_lookup_elem(&stats, &zero);
 		if (st)
@@ -259,7 +309,7 @@ static __always_inline __u32 put_cwd_and_filename(struct scratch *s, struct task
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct scratch *s = begin(task);
+	struct scratch *s = begin();
 	struct pending *p;
 	struct mm_struct *mm;
 	unsigned long arg_start, arg_end;
@@ -269,6 +319,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 
 	if (!s)
 		return 0;
+	fill_task_btf(&s->ev, task);
 	s->ev.tid = old_pid;
 	s->ev.ret = 0;
 	p = bpf_map_lookup_elem(&inflight, &key);
@@ -325,12 +376,13 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		bpf_map_delete_elem(&inflight, &tid);
 		return 0;
 	}
-	task = (struct task_struct *)bpf_get_current_task_btf();
-	s = begin(task);
+	task = (struct task_struct *)bpf_get_current_task();
+	s = begin();
 	if (!s) {
 		bpf_map_delete_elem(&inflight, &tid);
 		return 0;
 	}
+	fill_task_core(&s->ev, task);
 	s->ev.ret = ctx->ret;
 	s->ev.kind = p->kind;
 	s->ev.flags |= EF_ARGV_CALLER;

@@ -80,7 +80,8 @@ struct kstats {
 struct knobs {
 	__u32 max_args;       /* argv elements kept for a failed exec (<= FAILED_ARGS_CAP) */
 	__u32 max_args_bytes; /* argv bytes captured per event (<= ARGS_CAP) */
-	__u64 wakeup_bytes;   /* wake user space only once this much data is waiting */
+	__u64 wakeup_bytes;   /* wake user space at once when this much data is waiting */
+	__u64 wakeup_interval_ns; /* else wake it at most once per interval */
 	__u32 capture_cwd;    /* resolve relative filenames with the cwd */
 	__u32 _pad;
 };

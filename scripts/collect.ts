@@ -20,8 +20,7 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --redact-keys W,W,...   words whose values are hidden in argv (default: password,
                           passwd,secret,token,apikey,api_key,... see redact.ts)
   --no-redact             keep argv as it is, secrets included
-  --poll-ms N             longest sleep between drains (default 250)
-  --flush-ms N            longest wait of a line in memory (default 500)
+  --wakeup-ms N            longest wait of an event before it is appended (default 900)
   --stats-interval S      seconds between stats records (default 60)
   --min-free-mb N         stop writing below this much free disk (default 64)`;
 
@@ -48,8 +47,7 @@ try {
       "no-cwd": { type: "boolean" },
       "redact-keys": { type: "string" },
       "no-redact": { type: "boolean" },
-      "poll-ms": { type: "string" },
-      "flush-ms": { type: "string" },
+      "wakeup-ms": { type: "string" },
       "stats-interval": { type: "string" },
       "min-free-mb": { type: "string" },
       check: { type: "boolean" },
@@ -87,8 +85,7 @@ try {
     redactKeys: args["no-redact"]
       ? []
       : args["redact-keys"]?.split(",").map((w) => w.trim()).filter((w) => w),
-    pollMs: int(args["poll-ms"], "poll-ms"),
-    flushMs: int(args["flush-ms"], "flush-ms"),
+    wakeupMs: int(args["wakeup-ms"], "wakeup-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,
   });

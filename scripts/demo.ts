@@ -15,7 +15,7 @@ const log = `${dir}/syscall_audit.log`;
 const stop = new AbortController();
 let ready!: () => void;
 const attached = new Promise<void>((r) => (ready = r));
-const collector = run({ log, signal: stop.signal, onReady: ready, pollMs: 100, flushMs: 100 });
+const collector = run({ log, signal: stop.signal, onReady: ready, wakeupMs: 100 });
 await Promise.race([attached, collector]);
 
 const commands: string[][] = [

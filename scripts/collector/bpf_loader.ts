@@ -15,8 +15,10 @@ export interface Knobs {
   maxArgs: number;
   /** argv bytes captured per event (<= 16383). @default {8192} */
   maxArgsBytes: number;
-  /** wake user space once this much data waits in the ring. @default {ringBytes / 4} */
+  /** wake user space at once when this much data waits in the ring. @default {ringBytes / 4} */
   wakeupBytes: number;
+  /** otherwise wake it at most once per this many ns. @default {900 ms} */
+  wakeupIntervalNs: number;
   /** resolve relative filenames with the cwd. @default {true} */
   captureCwd: boolean;
 }
@@ -150,6 +152,7 @@ export function loadExec(
     kv.setUint32(KNOBS.max_args, knobs.maxArgs, true);
     kv.setUint32(KNOBS.max_args_bytes, knobs.maxArgsBytes, true);
     kv.setBigUint64(KNOBS.wakeup_bytes, BigInt(knobs.wakeupBytes), true);
+    kv.setBigUint64(KNOBS.wakeup_interval_ns, BigInt(knobs.wakeupIntervalNs), true);
     kv.setUint32(KNOBS.capture_cwd, knobs.captureCwd ? 1 : 0, true);
 
     if (bpf.bpf_object__load(obj) !== 0) {

@@ -130,7 +130,13 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
   try {
     const prog = loadExec(
       objectPath,
-      { maxArgs: 128, maxArgsBytes: 8192, wakeupBytes: 1 << 16, captureCwd: true },
+      {
+        maxArgs: 128,
+        maxArgsBytes: 8192,
+        wakeupBytes: 1 << 16,
+        wakeupIntervalNs: 1e9,
+        captureCwd: true,
+      },
       1 << 16,
       libbpfPath,
     );

@@ -31,6 +31,75 @@ export function lineMax(len: number): number {
   return FIXED_MAX + escapedMax(len + 2 * TASK_COMM_LEN + TTY_NAME_LEN) + len;
 }
 
+/*
+ * Writers: each takes the output, a position, a value, and returns the new
+ * position, so the hot loop keeps its position in a register.
+ */
+
+/** 0 <= n < 2^31 in decimal (int32 division by a constant compiles to a multiply). */
+function putU31(b: Uint8Array, p: number, n: number): number {
+  const d = n < 10
+    ? 1
+    : n < 100
+    ? 2
+    : n < 1000
+    ? 3
+    : n < 10000
+    ? 4
+    : n < 100000
+    ? 5
+    : n < 1000000
+    ? 6
+    : n < 10000000
+    ? 7
+    : n < 100000000
+    ? 8
+    : n < 1000000000
+    ? 9
+    : 10;
+  const end = p + d;
+  do {
+    const q = (n / 10) | 0;
+    b[--p + d] = 48 + n - q * 10;
+    n = q;
+  } while (n !== 0);
+  return end;
+}
+
+/** 0 <= n < 1e9, zero-padded to 9 digits. */
+function putPad9(b: Uint8Array, p: number, n: number): number {
+  for (let i = 8; i >= 0; i--) {
+    const q = (n / 10) | 0;
+    b[p + i] = 48 + n - q * 10;
+    n = q;
+  }
+  return p + 9;
+}
+
+/** 0 <= n < 2^53 in decimal. */
+function putUint(b: Uint8Array, p: number, n: number): number {
+  if (n < 2147483648) return putU31(b, p, n | 0);
+  const hi = Math.floor(n / 1e9);
+  return putPad9(b, putUint(b, p, hi), (n - hi * 1e9) | 0);
+}
+
+/** A u32 that may be COUNT_UNKNOWN ("-"). */
+function putOptU32(b: Uint8Array, p: number, v: number): number {
+  if (v === COUNT_UNKNOWN) {
+    b[p] = DASH;
+    return p + 1;
+  }
+  return putUint(b, p, v);
+}
+
+/** A NUL-terminated fixed char array, escaped. */
+function putCstr(u8: Uint8Array, off: number, cap: number, b: Uint8Array, p: number): number {
+  let end = off;
+  const lim = off + cap;
+  while (end < lim && u8[end] !== 0) end++;
+  return escapeInto(u8, off, end, b, p);
+}
+
 /**
  * Splits a u64 (hi, lo) into (q, r) with value = q * 1e9 + r, exactly (long
  * division by 1e9 in base 2^16; every step stays below 2^53).
@@ -85,55 +154,14 @@ export class ExecLineEncoder {
     return this.pos + lineMax(len) <= this.buf.length;
   }
 
-  #uint(n: number): void {
-    // n: integer, 0 <= n < 2^53
-    const b = this.buf;
-    if (n < 10) {
-      b[this.pos++] = 48 + n;
-      return;
-    }
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    while (n >= 10) {
-      const q = Math.floor(n / 10);
-      b[--p] = 48 + (n - q * 10);
-      n = q;
-    }
-    b[--p] = 48 + n;
-  }
-
-  #pad9(n: number): void {
-    const b = this.buf;
-    let p = this.pos + 9;
-    this.pos = p;
-    for (let i = 0; i < 9; i++) {
-      const q = Math.floor(n / 10);
-      b[--p] = 48 + (n - q * 10);
-      n = q;
-    }
-  }
-
   /** A u64 at `off` in decimal. */
-  #u64(dv: DataView, off: number): void {
+  #u64(dv: DataView, off: number, b: Uint8Array, p: number): number {
     const lo = dv.getUint32(off, true);
     const hi = dv.getUint32(off + 4, true);
-    if (hi < 0x200000) {
-      this.#uint(hi * 4294967296 + lo);
-      return;
-    }
-    divmod1e9(hi, lo, this.#qr);
-    this.#uint(this.#qr[0]);
-    this.#pad9(this.#qr[1]);
-  }
-
-  /** NUL-terminated fixed char array, escaped. */
-  #cstr(u8: Uint8Array, off: number, cap: number): void {
-    let end = off;
-    const lim = off + cap;
-    while (end < lim && u8[end] !== 0) end++;
-    this.pos = escapeInto(u8, off, end, this.buf, this.pos);
+    if (hi < 0x200000) return putUint(b, p, hi * 4294967296 + lo);
+    const qr = this.#qr;
+    divmod1e9(hi, lo, qr);
+    return putPad9(b, putUint(b, p, qr[0]), qr[1] | 0);
   }
 
   /**
@@ -142,68 +170,66 @@ export class ExecLineEncoder {
    */
   encode(u8: Uint8Array, dv: DataView, off: number, len: number): void {
     const b = this.buf;
-    b[this.pos++] = 0x45; // E
-    b[this.pos++] = 0x31; // 1
-    b[this.pos++] = TAB;
+    let p = this.pos;
+    b[p] = 0x45; // E
+    b[p + 1] = 0x31; // 1
+    b[p + 2] = TAB;
+    p += 3;
     // time: boot ns + offset
-    divmod1e9(
-      dv.getUint32(off + EV.boot_ns + 4, true),
-      dv.getUint32(off + EV.boot_ns, true),
-      this.#qr,
-    );
-    let sec = this.#qr[0] + this.offSec;
-    let ns = this.#qr[1] + this.offNs;
+    const qr = this.#qr;
+    divmod1e9(dv.getUint32(off + EV.boot_ns + 4, true), dv.getUint32(off + EV.boot_ns, true), qr);
+    let sec = qr[0] + this.offSec;
+    let ns = qr[1] + this.offNs;
     if (ns >= 1e9) {
       ns -= 1e9;
       sec += 1;
     }
-    this.#uint(sec);
-    this.#pad9(ns);
-    b[this.pos++] = TAB;
-    b.set(this.#boot, this.pos);
-    this.pos += this.#boot.length;
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.cpu, true));
-    b[this.pos++] = TAB;
-    this.#u64(dv, off + EV.seq);
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.pid, true));
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.ppid, true));
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.tid, true));
-    b[this.pos++] = TAB;
-    this.#u64(dv, off + EV.start_ns);
-    b[this.pos++] = TAB;
-    this.#u64(dv, off + EV.pstart_ns);
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.uid, true));
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.gid, true));
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.euid, true));
-    b[this.pos++] = TAB;
-    this.#uint(dv.getUint32(off + EV.egid, true));
-    b[this.pos++] = TAB;
-    this.#optU32(dv.getUint32(off + EV.auid, true));
-    b[this.pos++] = TAB;
-    this.#optU32(dv.getUint32(off + EV.sessionid, true));
-    b[this.pos++] = TAB;
-    this.#cstr(u8, off + EV.tty, TTY_NAME_LEN);
-    b[this.pos++] = TAB;
-    this.#u64(dv, off + EV.cgroup_id);
-    b[this.pos++] = TAB;
+    p = putPad9(b, putUint(b, p, sec), ns | 0);
+    b[p++] = TAB;
+    b.set(this.#boot, p);
+    p += this.#boot.length;
+    b[p++] = TAB;
+    p = putU31(b, p, dv.getUint32(off + EV.cpu, true) | 0);
+    b[p++] = TAB;
+    p = this.#u64(dv, off + EV.seq, b, p);
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.pid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.ppid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.tid, true));
+    b[p++] = TAB;
+    p = this.#u64(dv, off + EV.start_ns, b, p);
+    b[p++] = TAB;
+    p = this.#u64(dv, off + EV.pstart_ns, b, p);
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.uid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.gid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.euid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.egid, true));
+    b[p++] = TAB;
+    p = putOptU32(b, p, dv.getUint32(off + EV.auid, true));
+    b[p++] = TAB;
+    p = putOptU32(b, p, dv.getUint32(off + EV.sessionid, true));
+    b[p++] = TAB;
+    p = putCstr(u8, off + EV.tty, TTY_NAME_LEN, b, p);
+    b[p++] = TAB;
+    p = this.#u64(dv, off + EV.cgroup_id, b, p);
+    b[p++] = TAB;
     const kind = u8[off + EV.kind];
-    b[this.pos++] = kind === KIND_EXECVE ? 0x65 : kind === KIND_EXECVEAT ? 0x61 : DASH;
-    b[this.pos++] = TAB;
+    b[p++] = kind === KIND_EXECVE ? 0x65 : kind === KIND_EXECVEAT ? 0x61 : DASH;
+    b[p++] = TAB;
     const ret = dv.getInt32(off + EV.ret, true);
     if (ret < 0) {
-      b[this.pos++] = DASH;
-      this.#uint(-ret);
+      b[p++] = DASH;
+      p = putUint(b, p, -ret);
     } else {
-      this.#uint(ret);
+      p = putUint(b, p, ret);
     }
-    b[this.pos++] = TAB;
+    b[p++] = TAB;
     // argv first: what is kept, what is hidden (the counts and flags come before the elements)
     const cwdLen = dv.getUint16(off + EV.cwd_len, true);
     const fnLen = dv.getUint16(off + EV.filename_len, true);
@@ -238,71 +264,47 @@ export class ExecLineEncoder {
       i = j + 1;
     }
     const flags = u8[off + EV.flags] | redacted;
-    if (flags >= 16) b[this.pos++] = HEX[flags >> 4];
-    b[this.pos++] = HEX[flags & 15];
-    b[this.pos++] = TAB;
-    this.#cstr(u8, off + EV.comm, TASK_COMM_LEN);
-    b[this.pos++] = TAB;
-    this.#cstr(u8, off + EV.pcomm, TASK_COMM_LEN);
-    b[this.pos++] = TAB;
+    if (flags >= 16) b[p++] = HEX[flags >> 4];
+    b[p++] = HEX[flags & 15];
+    b[p++] = TAB;
+    p = putCstr(u8, off + EV.comm, TASK_COMM_LEN, b, p);
+    b[p++] = TAB;
+    p = putCstr(u8, off + EV.pcomm, TASK_COMM_LEN, b, p);
+    b[p++] = TAB;
 
     // variable data: cwd components (leaf first), filename, args
-    this.pos = escapeInto(u8, fnStart, Math.min(argsStart, recEnd), b, this.pos);
-    b[this.pos++] = TAB;
-    if (flags & EF_CWD) this.#cwd(u8, data, Math.min(data + cwdLen, recEnd));
-    b[this.pos++] = TAB;
-    this.#optU32(dv.getUint32(off + EV.argc, true));
-    b[this.pos++] = TAB;
-    this.#optU32(dv.getUint32(off + EV.args_size, true));
-    b[this.pos++] = TAB;
-    this.#uint(n);
-    b[this.pos++] = TAB;
-    this.#uint(bytes);
+    p = escapeInto(u8, fnStart, Math.min(argsStart, recEnd), b, p);
+    b[p++] = TAB;
+    if (flags & EF_CWD) p = putCwd(u8, data, Math.min(data + cwdLen, recEnd), b, p);
+    b[p++] = TAB;
+    p = putOptU32(b, p, dv.getUint32(off + EV.argc, true));
+    b[p++] = TAB;
+    p = putOptU32(b, p, dv.getUint32(off + EV.args_size, true));
+    b[p++] = TAB;
+    p = putUint(b, p, n);
+    b[p++] = TAB;
+    p = putUint(b, p, bytes);
     let k = 0;
     for (let i = argsStart; i < end && k < n; k++) {
       let j = i;
       while (j < end && u8[j] !== 0) j++;
-      b[this.pos++] = TAB;
+      b[p++] = TAB;
       const c0 = cut[2 * k];
       if (c0 < 0) {
-        this.pos = escapeInto(u8, i, j, b, this.pos);
+        p = escapeInto(u8, i, j, b, p);
       } else {
-        this.pos = escapeInto(u8, i, c0, b, this.pos);
-        b.set(REDACTED, this.pos);
-        this.pos += REDACTED.length;
-        this.pos = escapeInto(u8, cut[2 * k + 1], j, b, this.pos);
+        p = escapeInto(u8, i, c0, b, p);
+        b.set(REDACTED, p);
+        p += REDACTED.length;
+        p = escapeInto(u8, cut[2 * k + 1], j, b, p);
       }
       i = j + 1;
     }
-    b[this.pos++] = TAB;
-    b[this.pos++] = 0x2e; // .
-    b[this.pos++] = NL;
+    b[p] = TAB;
+    b[p + 1] = 0x2e; // .
+    b[p + 2] = NL;
+    this.pos = p + 3;
     this.lines++;
-  }
-
-  #optU32(v: number): void {
-    if (v === COUNT_UNKNOWN) this.buf[this.pos++] = DASH;
-    else this.#uint(v);
-  }
-
-  /** cwd: NUL-terminated components leaf first -> "/a/b/c" ("/" when none). */
-  #cwd(u8: Uint8Array, start: number, end: number): void {
-    // collect component boundaries, then write them root first
-    const bounds: number[] = [];
-    for (let i = start; i < end;) {
-      let j = i;
-      while (j < end && u8[j] !== 0) j++;
-      bounds.push(i, j);
-      i = j + 1;
-    }
-    if (bounds.length === 0) {
-      this.buf[this.pos++] = SLASH;
-      return;
-    }
-    for (let c = bounds.length - 2; c >= 0; c -= 2) {
-      this.buf[this.pos++] = SLASH;
-      this.pos = escapeInto(u8, bounds[c], bounds[c + 1], this.buf, this.pos);
-    }
   }
 
   /** Appends an already-encoded line (with its "\n"). */
@@ -319,4 +321,25 @@ export class ExecLineEncoder {
     this.pos = 0;
     this.lines = 0;
   }
+}
+
+/** cwd: NUL-terminated components leaf first -> "/a/b/c" ("/" when none). */
+function putCwd(u8: Uint8Array, start: number, end: number, b: Uint8Array, p: number): number {
+  // collect component boundaries, then write them root first
+  const bounds: number[] = [];
+  for (let i = start; i < end;) {
+    let j = i;
+    while (j < end && u8[j] !== 0) j++;
+    bounds.push(i, j);
+    i = j + 1;
+  }
+  if (bounds.length === 0) {
+    b[p] = SLASH;
+    return p + 1;
+  }
+  for (let c = bounds.length - 2; c >= 0; c -= 2) {
+    b[p++] = SLASH;
+    p = escapeInto(u8, bounds[c], bounds[c + 1], b, p);
+  }
+  return p;
 }

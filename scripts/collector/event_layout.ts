@@ -65,6 +65,7 @@ export const KNOBS = {
   max_args: 0,
   max_args_bytes: 4,
   wakeup_bytes: 8,
-  capture_cwd: 16,
-  size: 24,
+  wakeup_interval_ns: 16,
+  capture_cwd: 24,
+  size: 32,
 } as const;

@@ -16,6 +16,13 @@ const PROT_WRITE = 2;
 const MAP_SHARED = 1;
 const EPOLL_CTL_ADD = 1;
 const EPOLLIN = 1;
+/*
+ * Edge-triggered: the ring's poll is level-triggered on "data available", so a
+ * level-triggered wait would return at once whenever an event is pending and
+ * the collector would spin; edge-triggered, only the kernel program's forced
+ * wakeups (and wake()) end a wait.
+ */
+const EPOLLET = 0x80000000;
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
 const HDR = 8;
@@ -41,7 +48,10 @@ export class RingReader {
   #u8: Uint8Array;
   #dv: DataView;
   #epfd: number;
+  #efd: number;
   #events = new Uint8Array(12 * 4);
+  #one = new Uint8Array(new BigUint64Array([1n]).buffer);
+  #scratch8 = new Uint8Array(8);
   /** our consumer position (bytes ever consumed) */
   #pos: number;
 
@@ -73,10 +83,21 @@ export class RingReader {
     this.#epfd = libc.epoll_create1(0o2000000 /* EPOLL_CLOEXEC */);
     if (this.#epfd < 0) throw new BpfError(`Cannot create an epoll fd: ${errnoText(lastErrno())}`);
     const ev = new DataView(new ArrayBuffer(12));
-    ev.setUint32(0, EPOLLIN, true);
+    ev.setUint32(0, (EPOLLIN | EPOLLET) >>> 0, true);
     if (libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, mapFd, new Uint8Array(ev.buffer)) !== 0) {
       throw new BpfError(`Cannot watch the ring buffer: ${errnoText(lastErrno())}`);
     }
+    // an eventfd in the same epoll set: wake() ends a wait early (signals)
+    this.#efd = libc.eventfd(0, 0o2000000 | 0o4000 /* EFD_CLOEXEC | EFD_NONBLOCK */);
+    if (this.#efd < 0) throw new BpfError(`Cannot create an eventfd: ${errnoText(lastErrno())}`);
+    if (libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, this.#efd, new Uint8Array(ev.buffer)) !== 0) {
+      throw new BpfError(`Cannot watch the eventfd: ${errnoText(lastErrno())}`);
+    }
+  }
+
+  /** Ends the current (or next) wait() at once. Safe from a signal listener. */
+  wake(): void {
+    this.#libc.write(this.#efd, this.#one, 8n);
   }
 
   /** Bytes waiting in the ring. */
@@ -90,6 +111,7 @@ export class RingReader {
    */
   async wait(timeoutMs: number): Promise<void> {
     await this.#libc.epoll_wait(this.#epfd, this.#events, 4, timeoutMs);
+    this.#libc.read(this.#efd, this.#scratch8, 8n); // reset a wake() (EAGAIN when none)
   }
 
   /**
@@ -104,7 +126,9 @@ export class RingReader {
     let n = 0;
     while (pos < prod) {
       const at = base + (pos & mask);
-      const hdr = Atomics.load(this.#hdr32, at >>> 2);
+      // a plain load: x86-64 and arm64 order it before the loads of the record
+      // that depend on it (Atomics.load on a non-shared buffer is a slow path)
+      const hdr = this.#hdr32[at >>> 2];
       if (hdr & BUSY) break; // being written: stop, read it next time
       const len = hdr & 0x3fffffff;
       if ((hdr & DISCARD) === 0) {
@@ -123,6 +147,7 @@ export class RingReader {
 
   close(): void {
     this.#libc.close(this.#epfd);
+    this.#libc.close(this.#efd);
     this.#libc.munmap(this.#cons, BigInt(this.#page));
     this.#libc.munmap(this.#prod, BigInt(this.#page + 2 * this.size));
   }

@@ -1,9 +1,14 @@
 /**
- * The collector loop: load the exec program, drain the ring on a short timer
- * (or early, when the kernel program wakes us because the ring fills up),
- * encode lines into one buffer, append them to the log at most `flushMs`
- * later, follow logrotate, and write a stats record at open, periodically,
- * on rotation and at exit. SIGTERM/SIGINT: detach, drain, flush, exit 0.
+ * The collector loop. The kernel program wakes us at most once per
+ * `wakeupMs` (or at once when the ring is a quarter full); after a wakeup
+ * that found events we drain again `wakeupMs` later, and sleep until the next
+ * stats record once the events stop. So an idle host costs no wakeups and a
+ * busy one about one per interval, and a line reaches the log at most about
+ * `wakeupMs` after its exec. Each drain encodes lines into one buffer and
+ * appends it with one write; the writer follows logrotate (SIGHUP, or the
+ * rename seen before a write) and a stats record is written at open,
+ * periodically, on reopen and at exit. SIGTERM/SIGINT: detach, drain, flush,
+ * exit 0.
  *
  * @module
  */
@@ -38,10 +43,8 @@ export interface CollectOptions {
   captureCwd?: boolean;
   /** Words whose values are hidden in argv (redact.ts); [] turns redaction off. @default {DEFAULT_REDACT_KEYS} */
   redactKeys?: string[];
-  /** Longest sleep between drains, ms. @default {250} */
-  pollMs?: number;
-  /** Longest time a line waits in memory before it is appended, ms. @default {500} */
-  flushMs?: number;
+  /** Longest time an event waits in the ring before it is drained and appended, ms. @default {900} */
+  wakeupMs?: number;
   /** Interval of the periodic stats record, ms. @default {60000} */
   statsIntervalMs?: number;
   /** Stop writing while less than this many bytes are free. @default {64 MiB} */
@@ -82,8 +85,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   const ringBytes = options.ringBytes ?? 8 << 20;
   const maxArgs = options.maxArgs ?? 128;
   const maxArgsBytes = options.maxArgsBytes ?? 8192;
-  const pollMs = options.pollMs ?? 250;
-  const flushMs = options.flushMs ?? 500;
+  const wakeupMs = options.wakeupMs ?? 900;
   const statsMs = options.statsIntervalMs ?? 60_000;
   if (!(maxArgs >= 1 && maxArgs <= 128)) {
     throw new RangeError(`maxArgs must be 1..128: got ${maxArgs}`);
@@ -103,6 +105,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       maxArgs,
       maxArgsBytes,
       wakeupBytes: options.wakeupBytes ?? ringBytes / 4,
+      wakeupIntervalNs: wakeupMs * 1e6,
       captureCwd: options.captureCwd ?? true,
     },
     ringBytes,
@@ -119,10 +122,18 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   const te = new TextEncoder();
   let events = 0;
   let queueLost = 0;
-  let pendingSince = 0;
+  let lastDisk = performance.now();
 
+  /** Appends the buffer, after following a rotation and asking the disk guard. */
   const flush = () => {
     if (enc.pos === 0) return;
+    if (log.rotated()) log.reopen(); // the rename was seen first: the new file gets the lines
+    const now = performance.now();
+    if (now - lastDisk >= 1000) {
+      lastDisk = now;
+      const wasGuarding = log.guarding;
+      if (log.checkDisk() && wasGuarding) stats("resume");
+    }
     log.write(enc.buf.subarray(0, enc.pos), enc.lines);
     enc.reset();
   };
@@ -156,7 +167,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
         return true;
       }
     }
-    if (enc.pos === 0) pendingSince = performance.now();
     enc.encode(u8, dv, off, len);
     events++;
     return true;
@@ -166,9 +176,11 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   let hup = false;
   const onStop = () => {
     stop = true;
+    ring.wake();
   };
   const onHup = () => {
     hup = true;
+    ring.wake();
   };
   const handle = options.handleSignals ?? true;
   if (handle) {
@@ -190,30 +202,33 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   flush();
   options.onReady?.();
 
-  let lastCheck = performance.now();
-  let lastStats = lastCheck;
+  let lastStats = performance.now();
+  let timeout = statsMs;
   try {
     while (!stop) {
-      await ring.wait(ring.pending() > 0 ? 0 : pollMs);
+      await ring.wait(timeout);
       [enc.offSec, enc.offNs] = bootToWallOffset();
-      ring.drain(onRecord);
-      const now = performance.now();
-      if (hup || now - lastCheck >= 1000) {
-        lastCheck = now;
-        if (hup || log.rotated()) {
-          hup = false;
-          flush(); // the tail belongs to the old file
-          log.reopen();
-          stats("reopen");
-        }
-        const wasGuarding = log.guarding;
-        if (log.checkDisk() && wasGuarding) stats("resume");
+      const drained = ring.drain(onRecord);
+      const reopens = log.counters.reopens;
+      if (hup) {
+        hup = false;
+        flush(); // a rename seen here is followed before the write
+        if (log.counters.reopens === reopens) log.reopen(); // SIGHUP always reopens
       }
+      const now = performance.now();
       if (now - lastStats >= statsMs) {
         lastStats = now;
         stats("periodic");
       }
-      if (enc.pos > 0 && (now - pendingSince >= flushMs || enc.pos >= enc.buf.length / 4)) flush();
+      flush();
+      if (log.counters.reopens !== reopens) {
+        stats("reopen"); // into the new file
+        flush();
+      }
+      // events keep coming: look again one interval on; else sleep until the next stats record
+      timeout = drained > 0 || ring.pending() > 0
+        ? wakeupMs + 20
+        : Math.max(1, Math.ceil(statsMs - (performance.now() - lastStats)));
     }
     // stop: no new events, then everything still in the ring
     prog.detach();
