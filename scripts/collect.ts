@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseFlags } from "./lib/flags.ts";
 
 const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIGTERM/SIGINT
        collect --check [--object FILE]     can this host run the collector?
@@ -15,7 +15,7 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --libbpf PATH           libbpf to load (default $LIBBPF_PATH or libbpf.so.1)
   --max-args N            argv elements kept per event, 1..128 (default 128)
   --max-arg-bytes N       argv bytes captured per event, 16..16383 (default 8192)
-  --ring-mb N             ring buffer MiB, a power of two (default 8)
+  --ring-mb N             ring buffer MiB, a power of two (default 2)
   --no-cwd                do not resolve relative filenames with the cwd
   --redact-keys W,W,...   words whose values are hidden in argv (default: password,
                           passwd,secret,token,apikey,api_key,... see redact.ts)
@@ -24,8 +24,8 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --stats-interval S      seconds between stats records (default 60)
   --min-free-mb N         stop writing below this much free disk (default 64)`;
 
-function int(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
+function int(v: string | boolean | undefined, name: string): number | undefined {
+  if (v === undefined || typeof v === "boolean") return undefined;
   if (!/^\d+$/.test(v)) {
     console.error(`collect: --${name} must be a whole number: got "${v}"`);
     Deno.exit(2);
@@ -33,27 +33,23 @@ function int(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-let args;
+let args: Record<string, string | boolean | undefined>;
 try {
-  args = parseArgs({
-    args: Deno.args,
-    options: {
-      log: { type: "string" },
-      object: { type: "string" },
-      libbpf: { type: "string" },
-      "max-args": { type: "string" },
-      "max-arg-bytes": { type: "string" },
-      "ring-mb": { type: "string" },
-      "no-cwd": { type: "boolean" },
-      "redact-keys": { type: "string" },
-      "no-redact": { type: "boolean" },
-      "wakeup-ms": { type: "string" },
-      "stats-interval": { type: "string" },
-      "min-free-mb": { type: "string" },
-      check: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
+  args = parseFlags(Deno.args, {
+    string: [
+      "log",
+      "object",
+      "libbpf",
+      "max-args",
+      "max-arg-bytes",
+      "ring-mb",
+      "redact-keys",
+      "wakeup-ms",
+      "stats-interval",
+      "min-free-mb",
+    ],
+    boolean: ["no-cwd", "no-redact", "check", "help"],
+    alias: { h: "help" },
   }).values;
 } catch (e) {
   console.error(`collect: ${(e as Error).message}\n${USAGE}`);
@@ -65,26 +61,27 @@ if (args.help) {
 }
 
 const { defaultObject, run } = await import("./collector/run.ts");
-const object = args.object ?? defaultObject();
+const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+const object = str(args.object) ?? defaultObject();
 if (args.check) {
   const { printCheck } = await import("./collector/check.ts");
-  Deno.exit(printCheck(object, args.libbpf));
+  Deno.exit(printCheck(object, str(args.libbpf)));
 }
 const ringMb = int(args["ring-mb"], "ring-mb");
 const minFree = int(args["min-free-mb"], "min-free-mb");
 const statsS = int(args["stats-interval"], "stats-interval");
 try {
   const report = await run({
-    log: args.log,
+    log: str(args.log),
     object,
-    libbpfPath: args.libbpf,
+    libbpfPath: str(args.libbpf),
     maxArgs: int(args["max-args"], "max-args"),
     maxArgsBytes: int(args["max-arg-bytes"], "max-arg-bytes"),
     ringBytes: ringMb === undefined ? undefined : ringMb * 1024 * 1024,
     captureCwd: !args["no-cwd"],
     redactKeys: args["no-redact"]
       ? []
-      : args["redact-keys"]?.split(",").map((w) => w.trim()).filter((w) => w),
+      : str(args["redact-keys"])?.split(",").map((w) => w.trim()).filter((w) => w),
     wakeupMs: int(args["wakeup-ms"], "wakeup-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,

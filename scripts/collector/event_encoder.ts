@@ -36,6 +36,11 @@ export function lineMax(len: number): number {
  * position, so the hot loop keeps its position in a register.
  */
 
+/** "00".."99": two digits per division. */
+const PAIRS = new TextEncoder().encode(
+  Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0")).join(""),
+);
+
 /** 0 <= n < 2^31 in decimal (int32 division by a constant compiles to a multiply). */
 function putU31(b: Uint8Array, p: number, n: number): number {
   const d = n < 10
@@ -57,22 +62,34 @@ function putU31(b: Uint8Array, p: number, n: number): number {
     : n < 1000000000
     ? 9
     : 10;
-  const end = p + d;
-  do {
-    const q = (n / 10) | 0;
-    b[--p + d] = 48 + n - q * 10;
-    n = q;
-  } while (n !== 0);
-  return end;
+  let q = p + d;
+  while (n >= 100) {
+    const m = (n / 100) | 0;
+    const r = (n - m * 100) << 1;
+    b[--q] = PAIRS[r + 1];
+    b[--q] = PAIRS[r];
+    n = m;
+  }
+  if (n >= 10) {
+    b[--q] = PAIRS[(n << 1) + 1];
+    b[--q] = PAIRS[n << 1];
+  } else {
+    b[--q] = 48 + n;
+  }
+  return p + d;
 }
 
 /** 0 <= n < 1e9, zero-padded to 9 digits. */
 function putPad9(b: Uint8Array, p: number, n: number): number {
-  for (let i = 8; i >= 0; i--) {
-    const q = (n / 10) | 0;
-    b[p + i] = 48 + n - q * 10;
-    n = q;
+  let q = p + 9;
+  for (let i = 0; i < 4; i++) {
+    const m = (n / 100) | 0;
+    const r = (n - m * 100) << 1;
+    b[--q] = PAIRS[r + 1];
+    b[--q] = PAIRS[r];
+    n = m;
   }
+  b[--q] = 48 + n;
   return p + 9;
 }
 

@@ -199,6 +199,10 @@ export const libcSymbols = {
     parameters: ["i32"], // int errnum
     result: "pointer", // char *
   },
+  malloc_trim: {
+    parameters: ["usize"], // size_t pad
+    result: "i32",
+  },
   getpagesize: {
     parameters: [], // void
     result: "i32",

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { dirname } from "node:path";
 import { cstr, openLibc } from "./libbpf_ffi.ts";
 
 export interface LogFileOptions {
@@ -113,7 +112,9 @@ export class AuditLogFile {
 
   /** Checks the free-space guard; returns true when writes may go ahead. */
   checkDisk(): boolean {
-    this.guarding = freeBytes(dirname(this.path)) < this.#minFree;
+    const slash = this.path.lastIndexOf("/");
+    const dir = slash > 0 ? this.path.slice(0, slash) : slash === 0 ? "/" : ".";
+    this.guarding = freeBytes(dir) < this.#minFree;
     return !this.guarding;
   }
 
