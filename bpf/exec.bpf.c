@@ -107,7 +107,6 @@ static __always_inline struct scratch *begin(void)
 	struct scratch *s = bpf_map_lookup_elem(&heap, &zero);
 	struct kstats *st = bpf_map_lookup_elem(&stats, &zero);
 	struct event *e;
-	__u64 ugid;
 
 	if (!s || !st)
 		return 0;
@@ -116,11 +115,6 @@ static __always_inline struct scratch *begin(void)
 	e->cpu = bpf_get_smp_processor_id();
 	e->boot_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	ugid = bpf_get_current_uid_gid();
-	e->uid = (__u32)ugid;
-	e->gid = ugid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->tty[0] = 0;
 	e->flags = 0;
 	e->kind = KIND_UNKNOWN;
@@ -133,7 +127,7 @@ static __always_inline struct scratch *begin(void)
 
 /*
  * The task's fields, by direct loads from a BTF pointer (tp_btf programs): no
- * helper call per field.
+ * helper call per field (a helper call costs 0.1-0.25 µs on the VMs measured).
  */
 static __always_inline void fill_task_btf(struct event *e, struct task_struct *task)
 {
@@ -141,7 +135,12 @@ static __always_inline void fill_task_btf(struct event *e, struct task_struct *t
 	const struct cred *cred = task->cred;
 	struct tty_struct *tty;
 
+	__builtin_memcpy(e->comm, task->comm, TASK_COMM_LEN);
+	__builtin_memcpy(e->pcomm, parent->comm, TASK_COMM_LEN);
+	e->tid = task->pid;
 	e->pid = task->tgid;
+	e->uid = cred->uid.val;
+	e->gid = cred->gid.val;
 	e->start_ns = task->group_leader->start_boottime;
 	e->ppid = parent->tgid;
 	e->pstart_ns = parent->group_leader->start_boottime;
@@ -154,10 +153,9 @@ static __always_inline void fill_task_btf(struct event *e, struct task_struct *t
 		e->auid = COUNT_UNKNOWN;
 		e->sessionid = COUNT_UNKNOWN;
 	}
-	bpf_probe_read_kernel_str(e->pcomm, sizeof(e->pcomm), parent->comm);
 	tty = task->signal->tty;
 	if (tty)
-		bpf_probe_read_kernel_str(e->tty, sizeof(e->tty), tty->name);
+		__builtin_memcpy(e->tty, tty->name, TTY_NAME_LEN);
 }
 
 /* The same through bpf_probe_read_kernel (plain tracepoints, kernels without task BTF pointers). */
@@ -165,7 +163,12 @@ static __always_inline void fill_task_core(struct event *e, struct task_struct *
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 	struct tty_struct *tty;
+	__u64 ugid = bpf_get_current_uid_gid();
 
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->pid = BPF_CORE_READ(task, tgid);
 	e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	e->ppid = BPF_CORE_READ(parent, tgid);

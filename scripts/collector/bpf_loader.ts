@@ -101,8 +101,30 @@ function fail(what: string): never {
   throw new BpfError(`${what}: ${errnoText(errno)} (errno ${errno})`, { errno });
 }
 
-/** Loads `objectPath` with the given knobs and a ring of `ringBytes` (a power of two, >= page size). */
+const EAGAIN = 11;
+
+/**
+ * Loads `objectPath` with the given knobs and a ring of `ringBytes` (a power
+ * of two, >= page size). The verifier gives up with EAGAIN when a signal is
+ * pending (logrotate's SIGHUP at the wrong moment, a profiler): that is retried.
+ */
 export function loadExec(
+  objectPath: string,
+  knobs: Knobs,
+  ringBytes: number,
+  libbpfPath?: string,
+): LoadedExec {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return loadOnce(objectPath, knobs, ringBytes, libbpfPath);
+    } catch (e) {
+      if (!(e instanceof BpfError) || e.errno !== EAGAIN || attempt >= 5) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
+    }
+  }
+}
+
+function loadOnce(
   objectPath: string,
   knobs: Knobs,
   ringBytes: number,
