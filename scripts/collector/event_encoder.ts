@@ -26,6 +26,19 @@ const HEX = new TextEncoder().encode("0123456789abcdef");
 /** Fixed fields of a line (numbers and separators), generously. */
 const FIXED_MAX = 512;
 
+/** Byte ranges of `struct event` that decide the context block (ppid .. cgroup). */
+const CTX_RANGES = [
+  EV.pstart_ns,
+  EV.cgroup_id + 8, // pstart_ns, cgroup_id
+  EV.ppid,
+  EV.sessionid + 4, // ppid, uid, gid, euid, egid, auid, sessionid
+  EV.pcomm,
+  EV.tty + TTY_NAME_LEN, // pcomm, tty
+] as const;
+const CTX_KEY_LEN = (EV.cgroup_id + 8 - EV.pstart_ns) + (EV.sessionid + 4 - EV.ppid) +
+  (EV.tty + TTY_NAME_LEN - EV.pcomm);
+const CTX_TEXT_MAX = 512;
+
 /** Worst-case line size for a record of `len` bytes. */
 export function lineMax(len: number): number {
   return FIXED_MAX + escapedMax(len + 2 * TASK_COMM_LEN + TTY_NAME_LEN) + len;
@@ -146,6 +159,10 @@ export class ExecLineEncoder {
   readonly #redactor: Redactor | null;
   /** per argv element: hidden range [cut[2i], cut[2i+1]), or -1 */
   readonly #cut: Int32Array;
+  /** the raw bytes behind the last context block, and its text */
+  readonly #ctxKey = new Uint8Array(CTX_KEY_LEN);
+  readonly #ctxText = new Uint8Array(CTX_TEXT_MAX);
+  #ctxLen = -1;
 
   /**
    * @param bootId the 32 hex digits of the boot id
@@ -169,6 +186,63 @@ export class ExecLineEncoder {
   /** Room for a record of `len` bytes? */
   fits(len: number): boolean {
     return this.pos + lineMax(len) <= this.buf.length;
+  }
+
+  /**
+   * Fields ppid .. cgroup: copied from the last event when its raw bytes are
+   * the same (the usual case: a parent starting many children), else written.
+   */
+  #context(u8: Uint8Array, dv: DataView, off: number, b: Uint8Array, p: number): number {
+    const key = this.#ctxKey;
+    let same = this.#ctxLen >= 0;
+    for (let r = 0, k = 0; same && r < CTX_RANGES.length; r += 2) {
+      for (let i = off + CTX_RANGES[r], end = off + CTX_RANGES[r + 1]; i < end; i++, k++) {
+        if (u8[i] !== key[k]) {
+          same = false;
+          break;
+        }
+      }
+    }
+    if (same) {
+      const t = this.#ctxText;
+      const n = this.#ctxLen;
+      for (let i = 0; i < n; i++) b[p + i] = t[i];
+      return p + n;
+    }
+    const start = p;
+    p = putUint(b, p, dv.getUint32(off + EV.ppid, true));
+    b[p++] = TAB;
+    p = this.#u64(dv, off + EV.pstart_ns, b, p);
+    b[p++] = TAB;
+    p = putCstr(u8, off + EV.pcomm, TASK_COMM_LEN, b, p);
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.uid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.gid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.euid, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.egid, true));
+    b[p++] = TAB;
+    p = putOptU32(b, p, dv.getUint32(off + EV.auid, true));
+    b[p++] = TAB;
+    p = putOptU32(b, p, dv.getUint32(off + EV.sessionid, true));
+    b[p++] = TAB;
+    p = putCstr(u8, off + EV.tty, TTY_NAME_LEN, b, p);
+    b[p++] = TAB;
+    p = this.#u64(dv, off + EV.cgroup_id, b, p);
+    if (p - start <= CTX_TEXT_MAX) {
+      this.#ctxText.set(b.subarray(start, p));
+      this.#ctxLen = p - start;
+      for (let r = 0, k = 0; r < CTX_RANGES.length; r += 2) {
+        for (let i = off + CTX_RANGES[r], end = off + CTX_RANGES[r + 1]; i < end; i++, k++) {
+          key[k] = u8[i];
+        }
+      }
+    } else {
+      this.#ctxLen = -1;
+    }
+    return p;
   }
 
   /** A u64 at `off` in decimal. */
@@ -203,8 +277,9 @@ export class ExecLineEncoder {
     }
     p = putPad9(b, putUint(b, p, sec), ns | 0);
     b[p++] = TAB;
-    b.set(this.#boot, p);
-    p += this.#boot.length;
+    const boot = this.#boot; // a loop: TypedArray#set costs more than 32 byte copies
+    for (let i = 0; i < boot.length; i++) b[p + i] = boot[i];
+    p += boot.length;
     b[p++] = TAB;
     p = putU31(b, p, dv.getUint32(off + EV.cpu, true) | 0);
     b[p++] = TAB;
@@ -212,29 +287,11 @@ export class ExecLineEncoder {
     b[p++] = TAB;
     p = putUint(b, p, dv.getUint32(off + EV.pid, true));
     b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.ppid, true));
-    b[p++] = TAB;
     p = putUint(b, p, dv.getUint32(off + EV.tid, true));
     b[p++] = TAB;
     p = this.#u64(dv, off + EV.start_ns, b, p);
     b[p++] = TAB;
-    p = this.#u64(dv, off + EV.pstart_ns, b, p);
-    b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.uid, true));
-    b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.gid, true));
-    b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.euid, true));
-    b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.egid, true));
-    b[p++] = TAB;
-    p = putOptU32(b, p, dv.getUint32(off + EV.auid, true));
-    b[p++] = TAB;
-    p = putOptU32(b, p, dv.getUint32(off + EV.sessionid, true));
-    b[p++] = TAB;
-    p = putCstr(u8, off + EV.tty, TTY_NAME_LEN, b, p);
-    b[p++] = TAB;
-    p = this.#u64(dv, off + EV.cgroup_id, b, p);
+    p = this.#context(u8, dv, off, b, p);
     b[p++] = TAB;
     const kind = u8[off + EV.kind];
     b[p++] = kind === KIND_EXECVE ? 0x65 : kind === KIND_EXECVEAT ? 0x61 : DASH;
@@ -285,8 +342,6 @@ export class ExecLineEncoder {
     b[p++] = HEX[flags & 15];
     b[p++] = TAB;
     p = putCstr(u8, off + EV.comm, TASK_COMM_LEN, b, p);
-    b[p++] = TAB;
-    p = putCstr(u8, off + EV.pcomm, TASK_COMM_LEN, b, p);
     b[p++] = TAB;
 
     // variable data: cwd components (leaf first), filename, args

@@ -241,3 +241,36 @@ Deno.test("ExecLineEncoder.encode() redacts secrets, flags the line and keeps th
   assert.equal(ev.flags & 0x40, 0x40);
   assert.equal(encodeExec(ev) + "\n", line);
 });
+
+Deno.test("ExecLineEncoder.encode() reuses the context block only while its raw bytes repeat", () => {
+  const enc = new ExecLineEncoder(BOOT, 128, 1 << 20);
+  const recs = [
+    record({ ...base, pid: 1 }),
+    record({ ...base, pid: 2 }), // same parent: copied
+    record({ ...base, pid: 3, ppid: 7 }),
+    record({ ...base, pid: 4, ppid: 7, tty: te.encode("pts9") }),
+    record({ ...base, pid: 5, ppid: 7, tty: te.encode("pts9"), pcomm: te.encode("make") }),
+    record({ ...base, pid: 6, ppid: 7, tty: te.encode("pts9"), pcomm: te.encode("make"), uid: 0 }),
+    record({ ...base, pid: 7, pstart_ns: 6n, cgroup_id: 9n }),
+    record({ ...base, pid: 8 }),
+  ];
+  for (const r of recs) {
+    const ring = new Uint8Array(r.length + 64);
+    ring.set(r, 16);
+    enc.encode(ring, new DataView(ring.buffer), 16, r.length);
+  }
+  const lines = new TextDecoder().decode(enc.buf.subarray(0, enc.pos)).trimEnd().split("\n");
+  const got = lines.map((l) => decodeLine(l) as ExecEvent).map((
+    e,
+  ) => [e.pid, e.ppid, e.tty, e.pcomm, e.uid, e.pstart_ns, e.cgroup_id]);
+  assert.deepEqual(got, [
+    [1, 1, "pts0", "bash", 1000, "5", "18446744073709551615"],
+    [2, 1, "pts0", "bash", 1000, "5", "18446744073709551615"],
+    [3, 7, "pts0", "bash", 1000, "5", "18446744073709551615"],
+    [4, 7, "pts9", "bash", 1000, "5", "18446744073709551615"],
+    [5, 7, "pts9", "make", 1000, "5", "18446744073709551615"],
+    [6, 7, "pts9", "make", 0, "5", "18446744073709551615"],
+    [7, 1, "pts0", "bash", 1000, "6", "9"],
+    [8, 1, "pts0", "bash", 1000, "5", "18446744073709551615"],
+  ]);
+});
