@@ -445,20 +445,30 @@ interface Storm {
   inflight: number;
   vfork: boolean;
   target: string;
+  /** forks/s by others on the host meanwhile (the storm's own subtracted) */
+  bgForks: number;
 }
 
 async function storm(args: string[]): Promise<Storm> {
   const ac = new AbortController();
   storms.add(ac);
   let r: RunResult;
+  const f0 = hostForks();
+  const t0 = performance.now();
   try {
     r = await run(HELPER, [...args, "-T", "300"], 320_000, ac.signal);
   } finally {
     storms.delete(ac);
   }
+  const forks = hostForks() - f0;
+  const dt = (performance.now() - t0) / 1000;
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (!line.startsWith("{")) throw new Error(`exec_storm failed (exit ${r.code}): ${r.stderr}`);
-  return JSON.parse(line) as Storm;
+  const s = JSON.parse(line) as Storm;
+  // own forks: the helper, its workers (if more than one), one child per exec
+  const own = 1 + (s.workers > 1 ? s.workers : 0) + s.ok + s.failed + s.spawn_errors;
+  s.bgForks = Math.max(0, forks - own) / dt;
+  return s;
 }
 
 /** A successful exec whose filename marks a log position. */
@@ -487,6 +497,9 @@ interface Measured {
   idleForks: number;
   stormCpuNs: number;
   windowS: number;
+  /** false: still busier than idle when the window was closed (after 30 s) */
+  settled: boolean;
+  idle: Idle;
   bpfNs?: number;
   bpfCnt?: number;
   bpfProgNames?: string[];
@@ -509,22 +522,30 @@ interface Env {
 }
 
 /** Waits until the tracer's CPU use over 0.5 s is near its idle rate (bounded). */
-async function settle(meter: CpuMeter, idleNsPerS: number, maxMs = 30_000): Promise<void> {
-  await sleep(1_000);
+async function settle(meter: CpuMeter, idleNsPerS: number, maxMs = 30_000): Promise<boolean> {
+  // settled: over the last second, within max(200 µs/s, 25 %) of its idle rate; what a
+  // tracer does after the storm because of it (draining, V8 compiling and collecting)
+  // is the storm's cost, so the window waits for it
+  const slack = Math.max(200_000, idleNsPerS / 4);
   const end = performance.now() + maxMs;
   let prev = meter.ns();
   while (performance.now() < end) {
-    await sleep(500);
+    await sleep(1_000);
     const now = meter.ns();
-    // busy above 1% of a core (beyond its idle rate) over the last 0.5 s: still draining
-    if (now - prev - idleNsPerS * 0.5 < 5e6) return;
+    if (now - prev <= idleNsPerS + slack) return true;
     prev = now;
   }
+  return false;
 }
 
-async function measure(env: Env, t: Tracer, opt: { auditd?: boolean } = {}): Promise<Measured> {
+async function measure(
+  env: Env,
+  t: Tracer,
+  opt: { auditd?: boolean; idle?: Idle } = {},
+): Promise<Measured> {
   await sleep(1_000);
-  const idle = await idleOf(t.pids);
+  // a given idle rate: measured earlier, before any storm (the steady idle)
+  const idle = opt.idle ?? await idleOf(t.pids);
   const idleNsPerS = idle.usPerS * 1000;
   const idleForks = idle.hostForks;
 
@@ -532,14 +553,20 @@ async function measure(env: Env, t: Tracer, opt: { auditd?: boolean } = {}): Pro
   const ids = t.progIds?.();
   const b0 = ids ? await bpfProgs() : undefined;
   const kMeter = new CpuMeter(kauditd ? [kauditd] : []);
-  const { s, cpu, threads, windowS } = await metered(t.pids, async (meter) => {
+  const { s, cpu, threads, windowS, settled } = await metered(t.pids, async (meter) => {
     const t0 = performance.now();
     await mark(env.markStart);
     const s = await storm(env.stormArgs);
     await mark(env.markEnd);
-    await settle(meter, idleNsPerS);
+    const settled = await settle(meter, idleNsPerS);
     const cpu = meter.ns();
-    return { s, cpu, threads: meter.byThread(), windowS: (performance.now() - t0) / 1000 };
+    return {
+      s,
+      cpu,
+      settled,
+      threads: meter.byThread(),
+      windowS: (performance.now() - t0) / 1000,
+    };
   }).finally(() => kMeter.stop());
   const b1 = ids ? await bpfProgs() : undefined;
   const m: Measured = {
@@ -548,6 +575,8 @@ async function measure(env: Env, t: Tracer, opt: { auditd?: boolean } = {}): Pro
     idleForks,
     stormCpuNs: cpu,
     windowS,
+    settled,
+    idle,
     markStart: env.markStart,
     markEnd: env.markEnd,
     threads,
@@ -793,7 +822,7 @@ async function runCollector(env: Env): Promise<void> {
       basesBefore: baselines.length,
       notes: [],
     };
-    warm.m = await measure(env, { pids: [bg.pid], progIds: ids });
+    warm.m = await measure(env, { pids: [bg.pid], progIds: ids }, { idle: m.idle });
     warm.m.rss = rssKb(bg.pid);
     warmRow = warm;
     const clean = await bg.stop(30_000);
@@ -823,6 +852,12 @@ async function runCollector(env: Env): Promise<void> {
 
 /** The collector's second storm (steady state), shown beside the first. */
 let warmRow: Row | undefined;
+
+/** The idle rate to subtract: for the warm row, the one measured before any storm. */
+function idleRateOf(r: Row): number {
+  if (r === warmRow) return rows.find((x) => x.name === "this collector")?.m?.idleNsPerS ?? 0;
+  return r.m!.idleNsPerS;
+}
 
 async function auditStatus(): Promise<Record<string, number>> {
   const out = await mustRun("auditctl", ["-s"]);
@@ -1102,8 +1137,11 @@ function report(head: string[], env: Env): string {
       `\`auditctl -a ${AUDIT_RULE.join(" ")}\`, backlog limit 8192 during the run. bpftrace: ` +
       `\`bpftrace -o <temp file> -e '${BPFTRACE_PROGRAM}'\`.`,
     `- Each tracer: started, 1 s settle, ${IDLE_S} s idle measurement, then the storm; ` +
-      "the storm window runs from just before the storm to when the tracer's CPU use has " +
-      "dropped back to idle (it has drained its backlog).",
+      "the storm window runs from just before the storm to when the tracer's CPU use over a " +
+      "second is back within max(200 µs/s, 25 %) of its idle rate (at most 30 s after the " +
+      "storm): draining, JIT compilation and GC caused by the storm count as its cost. The " +
+      "collector's warm row is a second identical storm in the same process, right after the " +
+      "first; its marginal uses the idle rate measured before the first storm.",
     "- Tracer CPU: user+sys of all threads of the tracer process (/proc/PID/task/*/schedstat " +
       "first field), sampled every 100 ms so that threads exiting in the window keep their " +
       "last value; marginal = (storm-window CPU − idle rate × window) / execs. BPF time: `bpftool prog show` run_time_ns deltas of the tracer's " +
@@ -1137,11 +1175,16 @@ function report(head: string[], env: Env): string {
   );
   line("tracer CPU in storm window (ms)", "–", (r) => f1(r.m!.stormCpuNs / 1e6, 1));
   line("storm window (s)", "–", (r) => f1(r.m!.windowS));
+  line(
+    "host forks/s by others during the storm",
+    baselines.map((s) => f1(s.bgForks, 1)).join(", "),
+    (r) => f1(r.m!.storm.bgForks, 1),
+  );
   line("tracer CPU / event (µs)", "–", (r) => f1(r.m!.stormCpuNs / ev(r) / 1000));
   line(
     "marginal tracer CPU / event (µs)",
     "–",
-    (r) => f1((r.m!.stormCpuNs - r.m!.idleNsPerS * r.m!.windowS) / ev(r) / 1000),
+    (r) => f1((r.m!.stormCpuNs - idleRateOf(r) * r.m!.windowS) / ev(r) / 1000),
   );
   line("idle tracer CPU (µs/s)", "–", (r) => f1(r.m!.idleNsPerS / 1000, 1));
   line("host forks/s while idle (background)", "–", (r) => f1(r.m!.idleForks, 1));
@@ -1178,6 +1221,9 @@ function report(head: string[], env: Env): string {
   for (const r of rows) {
     if (!r.m) continue;
     const n = r.m.storm.ok + r.m.storm.failed;
+    if (!r.m.settled) {
+      rnotes.push(`- ${r.name}: still busier than idle 30 s after the storm (window closed then)`);
+    }
     if (r.m.bpfProgNames) {
       rnotes.push(`- ${r.name}: BPF programs counted: ${r.m.bpfProgNames.join(", ")}`);
     }
@@ -1213,13 +1259,20 @@ function report(head: string[], env: Env): string {
       "",
     );
     if (r.error) L.push(`Failed: ${r.error}`, "");
-    if (r.free) L.push(`- no tracer: ${f1(r.free.rate, 0)} exec/s (the machine's max)`);
+    if (r.free) {
+      L.push(
+        `- no tracer: ${f1(r.free.rate, 0)} exec/s (the machine's max; others forked ` +
+          `${f1(r.free.bgForks, 1)}/s meanwhile)`,
+      );
+    }
     if (r.coll) {
       const execs = r.coll.ok + r.coll.failed;
       const st = r.lostStats;
       L.push(
         `- with the collector: ${f1(r.coll.rate, 0)} exec/s over ` +
-          `${f1(r.coll.wall_ns / 1e9)} s; captured ${r.captured} / ${execs}; ` +
+          `${f1(r.coll.wall_ns / 1e9)} s (others forked ${
+            f1(r.coll.bgForks, 1)
+          }/s); captured ${r.captured} / ${execs}; ` +
           (st ? LOST_KEYS.map((k) => `${k}=${st[k] ?? "?"}`).join(" ") : "no exit stats"),
         `- collector CPU ${f1(r.cpuUsPerEvent)} µs/event, BPF ${
           f1((r.bpfNsPerEvent ?? NaN) / 1000, 3)
@@ -1259,7 +1312,9 @@ function report(head: string[], env: Env): string {
     const cold = (m.stormCpuNs - m.idleNsPerS * m.windowS) / n / 1000;
     const w = warmRow?.m;
     const nw = w ? w.storm.ok + w.storm.failed : NaN;
-    const warmMarg = w ? (w.stormCpuNs - w.idleNsPerS * w.windowS) / nw / 1000 : NaN;
+    // the idle rate measured before any storm: the collector's own, untouched by
+    // the first storm's after-effects (V8 GC and compilation settling)
+    const warmMarg = w ? (w.stormCpuNs - m.idleNsPerS * w.windowS) / nw / 1000 : NaN;
     const marg = w ? warmMarg : cold;
     const idle = m.idleNsPerS / 1000;
     const coldBpf = (m.bpfNs ?? NaN) / n / 1000;
@@ -1340,12 +1395,46 @@ async function build(): Promise<void> {
   ]);
 }
 
+const LOCK = "/tmp/syscall-audit-bench.lock";
+
+/**
+ * One bench at a time on a host: two would skew each other's figures, and
+ * toggle kernel.bpf_stats_enabled (and the audit state) under each other.
+ * Waits (bounded) for a running one; a lock whose process is gone is stale.
+ */
+async function lock(scope: Scope): Promise<void> {
+  const end = performance.now() + 6 * 60_000;
+  for (;;) {
+    try {
+      const f = Deno.openSync(LOCK, { write: true, createNew: true });
+      f.writeSync(new TextEncoder().encode(`${Deno.pid}\n`));
+      f.close();
+      scope.defer("remove the bench lock", () => Deno.removeSync(LOCK));
+      return;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    const owner = Number(readText(LOCK).trim());
+    const alive = owner > 0 && readText(`/proc/${owner}/cmdline`).includes("bench/collector.ts");
+    if (!alive) {
+      try {
+        Deno.removeSync(LOCK); // stale
+      } catch { /* raced: someone else took it */ }
+      continue;
+    }
+    if (performance.now() > end) die(`another bench (pid ${owner}) is still running`);
+    console.error(`bench: another bench (pid ${owner}) is running; waiting`);
+    await sleep(10_000);
+  }
+}
+
 async function main(): Promise<number> {
   if (Deno.uid() !== 0) die("run as root");
-  await build();
-  const head = await machine();
   let failed = false;
   await scoped(async (scope) => {
+    await lock(scope);
+    await build();
+    const head = await machine();
     const tmp = Deno.makeTempDirSync({ prefix: "sa-bench-" });
     scope.defer("remove temp dir", () => Deno.removeSync(tmp, { recursive: true }));
     const target = "/bin/true";
