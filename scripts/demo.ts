@@ -45,7 +45,11 @@ console.log(`captured ${events.length} execs (${stats} stats records, ${raw} byt
 console.log(
   `lost: ring ${report.rb_lost}, queue ${report.queue_lost}, writer ${report.write_lost}\n`,
 );
-for (const e of events.slice(-20)) {
+// the demo's own commands and their descendants (the host may be busy with other things)
+const ours = new Set([Deno.pid]);
+const mine = events.filter((e) => ours.has(e.ppid) && ours.add(e.pid));
+console.log(`the demo's own execs (${mine.length}):`);
+for (const e of mine) {
   const res = e.ret === 0 ? "ok" : `ret ${e.ret}`;
   console.log(
     `${e.time}  ${e.pcomm}(${e.ppid}) -> ${e.filename} ${JSON.stringify(e.argv)}  ${res}`,
