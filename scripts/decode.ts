@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseFlags } from "./lib/flags.ts";
 
 const USAGE = `usage: decode [--type exec|stats] [--strict] FILE...
   prints one JSON object per record; bad lines go to stderr as FILE:LINE: reason
@@ -15,15 +15,10 @@ const USAGE = `usage: decode [--type exec|stats] [--strict] FILE...
 
 let args;
 try {
-  args = parseArgs({
-    args: Deno.args,
-    options: {
-      type: { type: "string" },
-      strict: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-    strict: true,
+  args = parseFlags(Deno.args, {
+    string: ["type"],
+    boolean: ["strict", "help"],
+    alias: { h: "help" },
   });
 } catch (e) {
   console.error(`decode: ${(e as Error).message}\n${USAGE}`);
@@ -33,9 +28,10 @@ if (args.values.help || args.positionals.length === 0) {
   console.error(USAGE);
   Deno.exit(args.values.help ? 0 : 2);
 }
+const type = typeof args.values.type === "string" ? args.values.type : undefined;
 const { decodeFiles } = await import("./lib/decode_files.ts");
 const report = await decodeFiles(args.positionals, {
-  type: args.values.type,
+  type,
   out: (s) => Deno.stdout.writeSync(s),
   err: (line) => console.error(line),
 });

@@ -140,8 +140,9 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
       1 << 16,
       libbpfPath,
     );
+    const n = prog.programs.length;
     prog.close();
-    add("load", true, `${objectPath}: ring buffer created, ${5} programs verified and attached`);
+    add("load", true, `${objectPath}: ring buffer created, ${n} programs verified and attached`);
   } catch (e) {
     add("load", false, (e as Error).message);
   }

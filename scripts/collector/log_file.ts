@@ -30,7 +30,7 @@ export interface WriterCounters {
 
 const STATVFS_SIZE = 112;
 
-/** Free bytes for unprivileged users... and root: f_bavail * f_frsize of the file system holding `path`. */
+/** Free bytes of the file system holding `path` (f_bavail * f_frsize: root's reserve left alone). */
 export function freeBytes(path: string): number {
   const buf = new Uint8Array(STATVFS_SIZE);
   if (openLibc().statvfs(cstr(path), buf) !== 0) return Number.POSITIVE_INFINITY;
