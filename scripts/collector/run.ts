@@ -250,7 +250,13 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     // stop: no new events, then everything still in the ring
     prog.detach();
     [enc.offSec, enc.offNs] = bootToWallOffset();
-    while (ring.drain(onRecord) > 0) { /* until empty */ }
+    // until empty; a record still being written (BUSY) by a program that ran
+    // just before the detach is waited for, briefly
+    for (let i = 0; i < 200; i++) {
+      if (ring.drain(onRecord) > 0) continue;
+      if (ring.pending() === 0) break;
+      await new Promise((r) => setTimeout(r, 1));
+    }
     log.checkDisk();
     stats("exit");
     flush();
