@@ -6,6 +6,8 @@
  * @module
  */
 
+import { FLAGS } from "../lib/log_codec.ts";
+
 /** `struct event` field offsets (bytes). */
 export const EV = {
   boot_ns: 0,
@@ -50,12 +52,13 @@ export const KIND_UNKNOWN = 0;
 export const KIND_EXECVE = 1;
 export const KIND_EXECVEAT = 2;
 
-export const EF_ARGV_CALLER = 0x01;
-export const EF_ARGV_FAULT = 0x02;
-export const EF_FILENAME_CUT = 0x04;
-export const EF_CWD = 0x08;
-export const EF_CWD_CUT = 0x10;
-export const EF_NO_ENTER = 0x20;
+/* event.flags: the bits the log's `flags` field carries (one definition, in the codec) */
+export const EF_ARGV_CALLER = FLAGS.argv_from_caller;
+export const EF_ARGV_FAULT = FLAGS.argv_fault;
+export const EF_FILENAME_CUT = FLAGS.filename_cut;
+export const EF_CWD = FLAGS.cwd;
+export const EF_CWD_CUT = FLAGS.cwd_cut;
+export const EF_NO_ENTER = FLAGS.no_enter;
 
 /** `struct kstats` (one per CPU). */
 export const KSTATS = { seq: 0, rb_lost: 8, enter_lost: 16, argv_faults: 24, size: 32 } as const;

@@ -8,6 +8,23 @@ import {
   KNOBS,
   KSTATS,
 } from "./event_layout.ts";
+import * as L from "./event_layout.ts";
+
+/** Constants whose values must equal the header's #defines of the same name. */
+const DEFINES = [
+  "EF_ARGV_CALLER",
+  "EF_ARGV_FAULT",
+  "EF_FILENAME_CUT",
+  "EF_CWD",
+  "EF_CWD_CUT",
+  "EF_NO_ENTER",
+  "KIND_UNKNOWN",
+  "KIND_EXECVE",
+  "KIND_EXECVEAT",
+  "TASK_COMM_LEN",
+  "TTY_NAME_LEN",
+  "FAILED_ARGS_CAP",
+] as const;
 
 const here = new URL(".", import.meta.url).pathname;
 const header = new URL("../../bpf/exec.h", import.meta.url).pathname;
@@ -32,6 +49,7 @@ P("kstats.size", sizeof(struct kstats));
 P("knobs.size", sizeof(struct knobs));
 P("FILENAME_CAP", FILENAME_CAP); P("CWD_CAP", CWD_CAP); P("ARGS_CAP", ARGS_CAP);
 P("COUNT_UNKNOWN", COUNT_UNKNOWN);
+${DEFINES.map((d) => `P("${d}", ${d});`).join("\n")}
 return 0; }`;
     await Deno.writeTextFile(`${dir}/probe.c`, src);
     const cc = await new Deno.Command("cc", {
@@ -60,4 +78,5 @@ Deno.test("event layout: every offset and size matches bpf/exec.h", async () => 
   assert.equal(CWD_CAP, c.CWD_CAP);
   assert.equal(ARGS_CAP, c.ARGS_CAP);
   assert.equal(COUNT_UNKNOWN, c.COUNT_UNKNOWN);
+  for (const d of DEFINES) assert.equal(L[d], c[d], d);
 });

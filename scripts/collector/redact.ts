@@ -11,6 +11,8 @@
  * @module
  */
 
+import { FLAGS } from "../lib/log_codec.ts";
+
 /** The secret words matched by default (lowercase, substring match). */
 export const DEFAULT_REDACT_KEYS = [
   "password",
@@ -30,7 +32,7 @@ export const DEFAULT_REDACT_KEYS = [
 /** Written where a secret was. */
 export const REDACTED = new TextEncoder().encode("<redacted>");
 /** The flags bit of a line whose argv was redacted. */
-export const EF_REDACTED = 0x40;
+export const EF_REDACTED = FLAGS.redacted;
 
 const MAX_KEY = 128;
 
