@@ -23,6 +23,15 @@ export interface Knobs {
   captureCwd: boolean;
 }
 
+/** The knobs' defaults (the collector's, and what `--check` loads with). */
+export const DEFAULT_KNOBS: Readonly<Knobs> = {
+  maxArgs: 128,
+  maxArgsBytes: 8192,
+  wakeupBytes: (2 << 20) / 4,
+  wakeupIntervalNs: 900e6,
+  captureCwd: true,
+};
+
 /** Sum of the per-CPU kernel counters. */
 export interface KernelCounters {
   seq: bigint;

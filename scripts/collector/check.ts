@@ -7,7 +7,7 @@
  */
 
 import { cstr, errnoText, lastErrno, openLibbpf, openLibc } from "./libbpf_ffi.ts";
-import { loadExec } from "./bpf_loader.ts";
+import { DEFAULT_KNOBS, loadExec } from "./bpf_loader.ts";
 
 const TRACEFS = "/sys/kernel/tracing";
 
@@ -128,15 +128,10 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
     return items;
   }
   try {
+    // a small ring: the check proves the load, it captures nothing
     const prog = loadExec(
       objectPath,
-      {
-        maxArgs: 128,
-        maxArgsBytes: 8192,
-        wakeupBytes: 1 << 16,
-        wakeupIntervalNs: 1e9,
-        captureCwd: true,
-      },
+      { ...DEFAULT_KNOBS, wakeupBytes: 1 << 14 },
       1 << 16,
       libbpfPath,
     );

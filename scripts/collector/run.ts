@@ -15,7 +15,7 @@
 
 import { encodeStats } from "../lib/log_codec.ts";
 import { VERSION } from "../version.ts";
-import { loadExec } from "./bpf_loader.ts";
+import { DEFAULT_KNOBS, loadExec } from "./bpf_loader.ts";
 import { bootToWallOffset, wallNowNs } from "./clock.ts";
 import { ExecLineEncoder } from "./event_encoder.ts";
 import { AuditLogFile } from "./log_file.ts";
@@ -98,9 +98,9 @@ export function defaultObject(): string {
 export async function run(options: CollectOptions = {}): Promise<CollectReport> {
   const logPath = options.log ?? "/var/log/syscall_audit.log";
   const ringBytes = options.ringBytes ?? 2 << 20;
-  const maxArgs = options.maxArgs ?? 128;
-  const maxArgsBytes = options.maxArgsBytes ?? 8192;
-  const wakeupMs = options.wakeupMs ?? 900;
+  const maxArgs = options.maxArgs ?? DEFAULT_KNOBS.maxArgs;
+  const maxArgsBytes = options.maxArgsBytes ?? DEFAULT_KNOBS.maxArgsBytes;
+  const wakeupMs = options.wakeupMs ?? DEFAULT_KNOBS.wakeupIntervalNs / 1e6;
   const statsMs = options.statsIntervalMs ?? 60_000;
   if (!(maxArgs >= 1 && maxArgs <= 128)) {
     throw new RangeError(`maxArgs must be 1..128: got ${maxArgs}`);
@@ -121,7 +121,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       maxArgsBytes,
       wakeupBytes: options.wakeupBytes ?? ringBytes / 4,
       wakeupIntervalNs: wakeupMs * 1e6,
-      captureCwd: options.captureCwd ?? true,
+      captureCwd: options.captureCwd ?? DEFAULT_KNOBS.captureCwd,
     },
     ringBytes,
     options.libbpfPath,
