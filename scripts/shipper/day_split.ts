@@ -1,0 +1,199 @@
+/**
+ * Splits a log's bytes by the UTC day of each line's own timestamp, so that
+ * the partition `dt=D` holds exactly the events of day D even when a file
+ * spans midnight (or, after missed rotations, several days). Lines are passed
+ * on byte for byte; a line without a readable time (torn, garbage) stays with
+ * the line before it.
+ *
+ * Every record type of every format version has its wall-clock time in
+ * nanoseconds as the second field (`E1\t<ns>\t...`); the seed prototype's
+ * lines start with the time in seconds.
+ *
+ * @module
+ */
+
+/** Consecutive whole lines of one day. */
+export interface Segment {
+  /** UTC day number (days since 1970-01-01) */
+  day: number;
+  bytes: Uint8Array;
+  lines: number;
+}
+
+const NL = 0x0a;
+const TAB = 0x09;
+const MS_PER_DAY = 86_400_000;
+
+/** The UTC day of a line's time, or -1 when the line has none. */
+export function lineDay(b: Uint8Array, start: number, end: number): number {
+  const sec = lineSeconds(b, start, end);
+  return sec < 0 ? -1 : Math.floor(sec / 86_400);
+}
+
+/** Whole seconds of a line's time, or -1. */
+export function lineSeconds(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let c = b[i];
+  let nanos = true;
+  if (c >= 0x41 && c <= 0x5a) {
+    // "<letter><version>\t<ns>\t"
+    i++;
+    const v = i;
+    while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    if (i === v || i >= end || b[i] !== TAB) return -1;
+    i++;
+  } else if (c >= 0x30 && c <= 0x39) {
+    nanos = false; // seed format: seconds first
+  } else {
+    return -1;
+  }
+  const d = i;
+  while (i < end && (c = b[i]) >= 0x30 && c <= 0x39) i++;
+  const n = i - d;
+  if (n === 0 || n > 20 || i >= end || b[i] !== TAB) return -1;
+  const secDigits = nanos ? n - 9 : n;
+  let sec = 0;
+  for (let k = d; k < d + secDigits; k++) sec = sec * 10 + (b[k] - 0x30);
+  return sec > 1e11 ? -1 : sec;
+}
+
+/** "2026-11-27" for a day number. */
+export function dayString(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** The day number of a time in ms. */
+export function dayOfMs(ms: number): number {
+  return Math.floor(ms / MS_PER_DAY);
+}
+
+/**
+ * Feed chunks with {@link push}, then call {@link end}. Segments come out in
+ * file order; their concatenation is the input.
+ */
+export class DaySplitter {
+  #carry: Uint8Array = new Uint8Array(0);
+  #day = -1;
+  /** lines before the first line with a time */
+  #pending: Uint8Array[] = [];
+  #pendingLines = 0;
+  #pendingBytes = 0;
+  readonly #fallbackDay: number;
+  readonly #maxPending: number;
+  #firstSeconds = -1;
+  #firstLine: Uint8Array | undefined;
+
+  /**
+   * @param fallbackDay day for lines when no line has a time (the file's mtime)
+   * @param maxPending bytes of untimed leading lines held back, at most
+   */
+  constructor(fallbackDay: number, maxPending = 8 * 1024 * 1024) {
+    this.#fallbackDay = fallbackDay;
+    this.#maxPending = maxPending;
+  }
+
+  /** The first timed line (its bytes, for naming), once seen. */
+  get firstTimedLine(): Uint8Array | undefined {
+    return this.#firstLine;
+  }
+
+  /** Seconds of the first timed line, -1 before one is seen. */
+  get firstSeconds(): number {
+    return this.#firstSeconds;
+  }
+
+  /** Whole lines of `chunk` (with any carried partial line), as segments. */
+  push(chunk: Uint8Array): Segment[] {
+    let b = chunk;
+    if (this.#carry.length) {
+      b = new Uint8Array(this.#carry.length + chunk.length);
+      b.set(this.#carry);
+      b.set(chunk, this.#carry.length);
+    }
+    const out: Segment[] = [];
+    let segStart = 0;
+    let segLines = 0;
+    let pos = 0;
+    for (;;) {
+      const nl = b.indexOf(NL, pos);
+      if (nl < 0) break;
+      const day = lineDay(b, pos, nl);
+      if (day >= 0 && this.#firstSeconds < 0) {
+        this.#firstSeconds = lineSeconds(b, pos, nl);
+        this.#firstLine = b.slice(pos, nl);
+      }
+      if (day >= 0 && day !== this.#day) {
+        if (pos > segStart) this.#emit(out, b.subarray(segStart, pos), segLines);
+        segStart = pos;
+        segLines = 0;
+        this.#setDay(out, day);
+      }
+      segLines++;
+      pos = nl + 1;
+    }
+    if (pos > segStart) this.#emit(out, b.subarray(segStart, pos), segLines);
+    this.#carry = pos < b.length ? b.slice(pos) : new Uint8Array(0);
+    return out;
+  }
+
+  /** The rest: a last line without "\n" (kept as is) and any held-back lines. */
+  end(): Segment[] {
+    const out: Segment[] = [];
+    if (this.#carry.length) {
+      const day = lineDay(this.#carry, 0, this.#carry.length);
+      if (day >= 0 && this.#firstSeconds < 0) {
+        this.#firstSeconds = lineSeconds(this.#carry, 0, this.#carry.length);
+        this.#firstLine = this.#carry.slice();
+      }
+      if (day >= 0 && day !== this.#day) this.#setDay(out, day);
+      this.#emit(out, this.#carry, 1);
+      this.#carry = new Uint8Array(0);
+    }
+    if (this.#day < 0 && this.#pendingBytes) this.#setDay(out, this.#fallbackDay);
+    return out;
+  }
+
+  #setDay(out: Segment[], day: number): void {
+    this.#day = day;
+    if (this.#pendingBytes) {
+      // untimed leading lines go with the first day seen
+      const all = new Uint8Array(this.#pendingBytes);
+      let o = 0;
+      for (const p of this.#pending) {
+        all.set(p, o);
+        o += p.length;
+      }
+      out.push({ day, bytes: all, lines: this.#pendingLines });
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#pendingLines = 0;
+    }
+  }
+
+  #emit(out: Segment[], bytes: Uint8Array, lines: number): void {
+    if (this.#day < 0) {
+      this.#pending.push(bytes.slice());
+      this.#pendingBytes += bytes.length;
+      this.#pendingLines += lines;
+      if (this.#pendingBytes > this.#maxPending) this.#setDay(out, this.#fallbackDay);
+      return;
+    }
+    const last = out[out.length - 1];
+    if (
+      last && last.day === this.#day && last.bytes.buffer === bytes.buffer &&
+      last.bytes.byteOffset + last.bytes.length === bytes.byteOffset
+    ) {
+      out[out.length - 1] = {
+        day: this.#day,
+        bytes: new Uint8Array(
+          bytes.buffer,
+          last.bytes.byteOffset,
+          last.bytes.length + bytes.length,
+        ),
+        lines: last.lines + lines,
+      };
+      return;
+    }
+    out.push({ day: this.#day, bytes, lines });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The local journal of shipped files: one JSON object per line, appended and
+ * synced after a file's pieces are verified in HDFS. It lets later runs
+ * recognise a file kept for `--keep-days` (by inode, size and mtime, or by
+ * the SHA-256 of its uncompressed content after logrotate compressed it).
+ * Correctness does not depend on it: HDFS names and hashes make a re-upload
+ * a no-op.
+ *
+ * @module
+ */
+
+/** One shipped piece. */
+export interface ShippedPiece {
+  /** HDFS path */
+  path: string;
+  /** "2026-11-27" */
+  day: string;
+  /** stored (gzip) bytes */
+  bytes: number;
+  /** SHA-256 of the stored bytes */
+  sha256: string;
+  /** SHA-256 of the uncompressed content (its identity) */
+  raw_sha256: string;
+  lines: number;
+  /** "shipped", "present" (already in HDFS with the same content) or "conflict" (shipped under a new name) */
+  outcome: "shipped" | "present" | "conflict";
+}
+
+/** One shipped file. */
+export interface JournalEntry {
+  v: 1;
+  /** ISO time of shipping */
+  at: string;
+  host: string;
+  source: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** SHA-256 and length of the uncompressed content */
+  raw_sha256: string;
+  raw_bytes: number;
+  pieces: ShippedPiece[];
+}
+
+/** The journal, in memory, indexed. */
+export class Journal {
+  readonly path: string;
+  readonly entries: JournalEntry[] = [];
+  readonly #byStat = new Map<string, JournalEntry>();
+  readonly #byRaw = new Map<string, JournalEntry>();
+  /** the file ends in a torn line: start the next entry on a new line */
+  #torn = false;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Loads `path` (missing = empty; a torn or bad line is skipped). */
+  static async load(path: string): Promise<Journal> {
+    const j = new Journal(path);
+    let text = "";
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    j.#torn = text.length > 0 && !text.endsWith("\n");
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const e = JSON.parse(line) as JournalEntry;
+        if (e.v === 1 && typeof e.raw_sha256 === "string") j.#index(e);
+      } catch {
+        // torn by a crash: that file is re-checked against HDFS
+      }
+    }
+    return j;
+  }
+
+  #index(e: JournalEntry): void {
+    this.entries.push(e);
+    this.#byStat.set(statKey(e), e);
+    this.#byRaw.set(e.raw_sha256, e);
+  }
+
+  /** The entry of this very file (same inode, size and mtime), if any. */
+  byStat(f: { dev: number; ino: number; size: number; mtimeMs: number }): JournalEntry | undefined {
+    return this.#byStat.get(statKey(f));
+  }
+
+  /** The entry of a file with this uncompressed content, if any. */
+  byRawSha(sha: string): JournalEntry | undefined {
+    return this.#byRaw.get(sha);
+  }
+
+  /** true when some entry's uncompressed length matches a gzip ISIZE (length mod 2^32). */
+  hasRawSizeMod32(isize: number): boolean {
+    return this.entries.some((e) => e.raw_bytes % 2 ** 32 === isize);
+  }
+
+  /** Appends and syncs an entry. */
+  async append(e: JournalEntry): Promise<void> {
+    const f = await Deno.open(this.path, { append: true, create: true, mode: 0o600 });
+    try {
+      const bytes = new TextEncoder().encode((this.#torn ? "\n" : "") + JSON.stringify(e) + "\n");
+      let off = 0;
+      while (off < bytes.length) off += await f.write(bytes.subarray(off));
+      await f.sync();
+      this.#torn = false;
+    } finally {
+      f.close();
+    }
+    this.#index(e);
+  }
+}
+
+function statKey(f: { dev: number; ino: number; size: number; mtimeMs: number }): string {
+  return `${f.dev}:${f.ino}:${f.size}:${f.mtimeMs}`;
+}

@@ -1,0 +1,465 @@
+/**
+ * A shipper run (`deno task ship`): finds the closed log files of a host,
+ * ships each exactly once to `<root>/dt=YYYY-MM-DD/host=<host>/`, records it
+ * in the local journal, and only then frees the local disk. Ends with one
+ * summary line and an exit code for cron (sysexits).
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { WebHdfsClient } from "../webhdfs/client.ts";
+import { HdfsError, HdfsPermissionError, HdfsUnavailableError } from "../webhdfs/errors.ts";
+import { parseWebHdfsUrl } from "../webhdfs/url.ts";
+import { formatBytes } from "../lib/units.ts";
+import { dayOfMs, DaySplitter, dayString } from "./day_split.ts";
+import { sanitizeHost, stableFraction } from "./host_name.ts";
+import { Journal, type JournalEntry } from "./journal.ts";
+import { type HeldLock, tryLock } from "./lock.ts";
+import { RateLimit } from "./rate_limit.ts";
+import {
+  CorruptSourceError,
+  pieceName,
+  readRaw,
+  type ShipContext,
+  shipFile,
+  stagingDir,
+  stampOf,
+} from "./ship_file.ts";
+import { findClosedFiles, type SourceFile } from "./sources.ts";
+
+/** Exit codes (sysexits.h), so cron and monitoring can tell what happened. */
+export const EXIT = {
+  /** everything ready was shipped (or there was nothing to do) */
+  OK: 0,
+  /** bad options */
+  USAGE: 64,
+  /** some files are corrupt and were quarantined; the rest shipped */
+  DATAERR: 65,
+  /** local state (journal, lock, quarantine) could not be written */
+  CANTCREAT: 73,
+  /** HDFS unreachable or failing, or another shipper is running: try again later */
+  TEMPFAIL: 75,
+  /** HDFS refused (permission denied): needs a configuration change */
+  NOPERM: 77,
+} as const;
+
+/** Options of {@link run}. */
+export interface ShipOptions {
+  /** directory holding the live log and its rotated files */
+  from: string;
+  /** `webhdfs://nn1:port[,nn2:port]/root` or `swebhdfs://...` */
+  to: string;
+  /** the live log's file name; rotated names derive from it. @default "syscall_audit.log" */
+  logName?: string;
+  /** host name for the layout. @default Deno.hostname() */
+  host?: string;
+  /** lock and journal directory. @default "/var/lib/syscall-audit" */
+  stateDir?: string;
+  /** where corrupt files go. @default "<from>/<stem>.quarantine" */
+  quarantineDir?: string;
+  /** HDFS user (simple auth). @default the user running the shipper */
+  user?: string;
+  /** file holding a delegation token (used instead of `user`). @default none */
+  tokenFile?: string;
+  /** PEM file of CA certificates for swebhdfs. @default the system's */
+  caFile?: string;
+  /** the URL is an HttpFS gateway (data through it, one request). @default false */
+  gateway?: boolean;
+  /** keep shipped files this many days before deleting them. @default 0 */
+  keepDays?: number;
+  /** a rotated file must be this old (mtime) to ship, ms. @default 60000 */
+  minAgeMs?: number;
+  /** wait a stable per-host random delay up to this long first, ms. @default 0 */
+  splayMs?: number;
+  /** upload bytes per second, 0 = no limit. @default 0 */
+  maxRate?: number;
+  /** attempts per file within a run. @default 3 */
+  attempts?: number;
+  /** first pause between attempts, ms (doubled, full jitter); also the HDFS client's. @default 2000 */
+  backoffMs?: number;
+  /** per-request timeout of the HDFS client, ms. @default 30000 */
+  timeoutMs?: number;
+  /** "checksum" compares HDFS's block checksums with the data sent; "readback" reads the file back. @default "checksum" */
+  verify?: "checksum" | "readback";
+  /** octal permissions of the files and directories created. @default "640" / "750" */
+  filePermission?: string;
+  dirPermission?: string;
+  /** print what would be shipped; touch nothing. @default false */
+  dryRun?: boolean;
+  /** per-event lines. @default console.error */
+  warn?: (line: string) => void;
+}
+
+/** What {@link run} returns. */
+export interface ShipReport {
+  exitCode: number;
+  /** the one summary line */
+  summary: string;
+  shipped: JournalEntry[];
+  /** files already shipped earlier (journal) that were deleted or kept */
+  alreadyShipped: number;
+  quarantined: string[];
+  failed: { name: string; error: string }[];
+  deleted: string[];
+  conflicts: number;
+}
+
+/** One shipper run. Never throws for HDFS or file problems: they end up in the report. */
+export async function run(options: ShipOptions): Promise<ShipReport> {
+  const t0 = performance.now();
+  const warn = options.warn ?? ((l: string) => console.error(l));
+  const logName = options.logName ?? "syscall_audit.log";
+  const stem = safeStem(logName);
+  const host = options.host ?? Deno.hostname();
+  const hostDir = sanitizeHost(host);
+  const target = parseWebHdfsUrl(options.to);
+  const stateDir = options.stateDir ?? "/var/lib/syscall-audit";
+  const quarantineDir = options.quarantineDir ?? `${options.from}/${stem}.quarantine`;
+  const report: ShipReport = {
+    exitCode: EXIT.OK,
+    summary: "",
+    shipped: [],
+    alreadyShipped: 0,
+    quarantined: [],
+    failed: [],
+    deleted: [],
+    conflicts: 0,
+  };
+  const finish = (note = "") => {
+    const raw = report.shipped.reduce((n, e) => n + e.raw_bytes, 0);
+    const sent = report.shipped.reduce((n, e) => n + e.pieces.reduce((m, p) => m + p.bytes, 0), 0);
+    const pieces = report.shipped.reduce((n, e) => n + e.pieces.length, 0);
+    const present = report.shipped.reduce(
+      (n, e) => n + e.pieces.filter((p) => p.outcome === "present").length,
+      0,
+    );
+    report.summary = `ship: host=${hostDir} ${
+      options.dryRun ? "dry run, " : ""
+    }shipped ${report.shipped.length} files (${pieces} pieces${
+      present ? `, ${present} of them already in HDFS` : ""
+    }, ${formatBytes(raw)} -> ${
+      formatBytes(sent)
+    }), ${report.alreadyShipped} already shipped, ${report.conflicts} conflicts, ${report.quarantined.length} quarantined, ${report.failed.length} failed, ${report.deleted.length} deleted, in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s${note ? `; ${note}` : ""}`;
+    return report;
+  };
+
+  if (options.splayMs && options.splayMs > 0) {
+    const wait = Math.floor(stableFraction(hostDir) * options.splayMs);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+
+  let lock: HeldLock | undefined;
+  let journal: Journal;
+  try {
+    await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const got = await tryLock(`${stateDir}/ship.lock`);
+    if ("holder" in got) {
+      report.exitCode = EXIT.TEMPFAIL;
+      return finish(
+        `another shipper (pid ${got.holder}) holds ${stateDir}/ship.lock; nothing done`,
+      );
+    }
+    lock = got;
+    journal = await Journal.load(`${stateDir}/shipped.jsonl`);
+  } catch (e) {
+    report.exitCode = EXIT.CANTCREAT;
+    return finish(`cannot use state directory "${stateDir}": ${(e as Error).message}`);
+  }
+
+  try {
+    const { ready, busy } = await findClosedFiles(options.from, logName, {
+      minAgeMs: options.minAgeMs ?? 60_000,
+    });
+    for (const b of busy) warn(`ship: "${b.name}" left for a later run: ${b.why}`);
+    const todo: SourceFile[] = [];
+    for (const src of ready) {
+      const entry = journal.byStat(src) ?? await journaledCopy(journal, src);
+      if (!entry) {
+        todo.push(src);
+        continue;
+      }
+      report.alreadyShipped++;
+      if (!options.dryRun && expired(src, options.keepDays ?? 0)) {
+        if (await removeIfSame(src, warn)) report.deleted.push(src.name);
+      }
+    }
+    if (options.dryRun) {
+      for (const src of todo) await plan(src, stem, hostDir, target.root, warn);
+      return finish(`${todo.length} files would be shipped`);
+    }
+    if (!todo.length) return finish();
+
+    const client = new WebHdfsClient({
+      bases: target.bases,
+      user: options.tokenFile ? undefined : options.user ?? currentUser(),
+      delegationToken: options.tokenFile
+        ? (await Deno.readTextFile(options.tokenFile)).trim()
+        : undefined,
+      caCerts: options.caFile ? [await Deno.readTextFile(options.caFile)] : undefined,
+      gateway: options.gateway,
+      timeoutMs: options.timeoutMs,
+      backoffMs: options.backoffMs ?? 2000,
+    });
+    const ctx: ShipContext = {
+      client,
+      root: target.root,
+      host,
+      hostDir,
+      stem,
+      limiter: new RateLimit(options.maxRate ?? 0),
+      filePermission: options.filePermission ?? "640",
+      dirPermission: options.dirPermission ?? "750",
+      verify: options.verify ?? "checksum",
+      knownDirs: new Set(),
+      warn,
+    };
+    try {
+      // leftovers of a run that was killed (this host's only: we hold its lock)
+      await client.delete(stagingDir(target.root, hostDir), true);
+    } catch (e) {
+      return failAll(report, todo, e, finish);
+    }
+    for (let i = 0; i < todo.length; i++) {
+      const src = todo[i];
+      const outcome = await shipWithRetries(ctx, src, options, warn);
+      if (outcome instanceof CorruptSourceError) {
+        warn(`ship: ${outcome.message}; moved to "${quarantineDir}"`);
+        try {
+          await quarantine(src, quarantineDir);
+          report.quarantined.push(src.name);
+        } catch (e) {
+          report.failed.push({
+            name: src.name,
+            error: `cannot quarantine: ${(e as Error).message}`,
+          });
+        }
+        continue;
+      }
+      if (outcome instanceof Error) {
+        report.failed.push({ name: src.name, error: outcome.message });
+        warn(`ship: "${src.name}" not shipped: ${outcome.message}`);
+        if (outcome instanceof HdfsUnavailableError || outcome instanceof HdfsPermissionError) {
+          // HDFS is down or refuses us: leave the rest for the next run
+          for (const rest of todo.slice(i + 1)) {
+            report.failed.push({ name: rest.name, error: "not tried: " + outcome.message });
+          }
+          report.exitCode = outcome instanceof HdfsPermissionError ? EXIT.NOPERM : EXIT.TEMPFAIL;
+          break;
+        }
+        continue;
+      }
+      report.shipped.push(outcome);
+      report.conflicts += outcome.pieces.filter((p) => p.outcome === "conflict").length;
+      // verified in HDFS: record, then free the disk
+      let journalError: unknown;
+      try {
+        await journal.append(outcome);
+      } catch (e) {
+        journalError = e; // a full disk: deleting frees space, then try again
+      }
+      if (expired(src, options.keepDays ?? 0) && await removeIfSame(src, warn)) {
+        report.deleted.push(src.name);
+      }
+      if (journalError) {
+        try {
+          await journal.append(outcome);
+        } catch (e) {
+          warn(`ship: cannot write the journal "${journal.path}": ${(e as Error).message}`);
+          report.exitCode ||= EXIT.CANTCREAT;
+        }
+      }
+    }
+    client.close();
+    if (report.exitCode === EXIT.OK) {
+      if (report.failed.length) report.exitCode = EXIT.TEMPFAIL;
+      else if (report.quarantined.length) report.exitCode = EXIT.DATAERR;
+    }
+    return finish();
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Ships one file, retrying transient HDFS failures; returns the entry or the last error. */
+async function shipWithRetries(
+  ctx: ShipContext,
+  src: SourceFile,
+  options: ShipOptions,
+  warn: (l: string) => void,
+): Promise<JournalEntry | Error> {
+  const attempts = options.attempts ?? 3;
+  const backoffMs = options.backoffMs ?? 2000;
+  for (let a = 1;; a++) {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(src.path, { read: true });
+      const st = await file.stat();
+      if (st.ino !== src.ino || st.size !== src.size) {
+        file.close();
+        return new Error(`"${src.name}" changed while queued (rotated again?); next run`);
+      }
+    } catch (e) {
+      return new Error(`cannot open "${src.name}": ${(e as Error).message}`);
+    }
+    try {
+      const r = await shipFile(ctx, src, file);
+      return {
+        v: 1,
+        at: new Date().toISOString(),
+        host: ctx.host,
+        source: src.name,
+        dev: src.dev,
+        ino: src.ino,
+        size: src.size,
+        mtimeMs: src.mtimeMs,
+        ...r,
+      };
+    } catch (e) {
+      if (e instanceof CorruptSourceError) return e;
+      const transient = !(e instanceof HdfsError) || e.transient;
+      if (!transient || a >= attempts) return e as Error;
+      warn(`ship: "${src.name}" attempt ${a} of ${attempts} failed: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, Math.random() * backoffMs * 2 ** (a - 1)));
+    } finally {
+      try {
+        file.close();
+      } catch {
+        // closed by its stream
+      }
+    }
+  }
+}
+
+function failAll(
+  report: ShipReport,
+  todo: SourceFile[],
+  e: unknown,
+  finish: () => ShipReport,
+): ShipReport {
+  const msg = (e as Error).message;
+  for (const src of todo) report.failed.push({ name: src.name, error: msg });
+  report.exitCode = e instanceof HdfsPermissionError ? EXIT.NOPERM : EXIT.TEMPFAIL;
+  console.error(`ship: ${msg}`);
+  return finish();
+}
+
+/** A compressed copy of a journaled file (logrotate compressed it after we shipped it)? */
+async function journaledCopy(journal: Journal, src: SourceFile): Promise<JournalEntry | undefined> {
+  if (!src.gz || !journal.entries.length || src.size < 18) return undefined;
+  // the gzip trailer's ISIZE (length mod 2^32) rules out most files without reading them
+  const f = await Deno.open(src.path);
+  try {
+    await f.seek(-4, Deno.SeekMode.End);
+    const b = new Uint8Array(4);
+    if ((await f.read(b)) !== 4) return undefined;
+    const isize = new DataView(b.buffer).getUint32(0, true);
+    if (!journal.hasRawSizeMod32(isize)) return undefined;
+    await f.seek(0, Deno.SeekMode.Start);
+    const h = createHash("sha256");
+    for await (const chunk of readRaw(f, true, src.name)) h.update(chunk);
+    return journal.byRawSha(h.digest("hex"));
+  } catch {
+    return undefined; // unreadable: the normal path reports it
+  } finally {
+    try {
+      f.close();
+    } catch {
+      // closed by its stream
+    }
+  }
+}
+
+function expired(src: SourceFile, keepDays: number): boolean {
+  return keepDays <= 0 || Date.now() - src.mtimeMs >= keepDays * 86_400_000;
+}
+
+/** Deletes `src` if the name still is the very file that was shipped. */
+async function removeIfSame(src: SourceFile, warn: (l: string) => void): Promise<boolean> {
+  try {
+    const st = await Deno.lstat(src.path);
+    if (st.ino !== src.ino || st.size !== src.size || st.mtime?.getTime() !== src.mtimeMs) {
+      warn(`ship: "${src.name}" is another file now (rotated meanwhile); not deleted`);
+      return false;
+    }
+    await Deno.remove(src.path);
+    return true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      warn(`ship: cannot delete "${src.name}": ${(e as Error).message}`);
+    }
+    return false;
+  }
+}
+
+async function quarantine(src: SourceFile, dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  let dest = `${dir}/${src.name}`;
+  for (let n = 1; await exists(dest); n++) dest = `${dir}/${src.name}.${n}`;
+  await Deno.rename(src.path, dest);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** --dry-run: where the pieces of `src` would go. */
+async function plan(
+  src: SourceFile,
+  stem: string,
+  hostDir: string,
+  root: string,
+  warn: (l: string) => void,
+): Promise<void> {
+  const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
+  const days: { day: number; bytes: number; lines: number }[] = [];
+  const add = (segs: { day: number; bytes: Uint8Array; lines: number }[]) => {
+    for (const s of segs) {
+      const last = days[days.length - 1];
+      if (last && last.day === s.day) {
+        last.bytes += s.bytes.length;
+        last.lines += s.lines;
+      } else days.push({ day: s.day, bytes: s.bytes.length, lines: s.lines });
+    }
+  };
+  const f = await Deno.open(src.path);
+  try {
+    for await (const chunk of readRaw(f, src.gz, src.name)) add(splitter.push(chunk));
+    add(splitter.end());
+  } catch (e) {
+    console.log(`${src.name}: ${(e as Error).message}: would be quarantined`);
+    return;
+  } finally {
+    try {
+      f.close();
+    } catch {
+      // closed by its stream
+    }
+  }
+  const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
+  days.forEach((d, i) => {
+    console.log(
+      `${src.name}: ${d.lines} lines, ${formatBytes(d.bytes)} -> ${root}/dt=${
+        dayString(d.day)
+      }/host=${hostDir}/${pieceName(stem, stamp, i)}`,
+    );
+  });
+  if (!days.length) warn(`ship: "${src.name}" is empty: nothing to ship`);
+}
+
+/** "syscall_audit" from "syscall_audit.log", safe as a file name part. */
+function safeStem(logName: string): string {
+  const s = logName.replace(/\.log$/, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "");
+  return s || "audit";
+}
+
+function currentUser(): string {
+  return Deno.env.get("USER") ?? (Deno.uid() === 0 ? "root" : String(Deno.uid()));
+}

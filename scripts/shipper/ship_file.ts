@@ -1,0 +1,320 @@
+/**
+ * Ships one closed file exactly once: split by UTC day, each piece gzipped and
+ * streamed to a staging name, verified (length, and HDFS's own checksum of
+ * the stored blocks against the one computed locally; or a read-back),
+ * labelled with its SHA-256 as an xattr, then RENAMEd into
+ * `<root>/dt=<day>/host=<host>/<name>`. RENAME never overwrites: a name that
+ * is taken by the same bytes counts as shipped, by other bytes as a
+ * conflict, shipped under a name with its own hash.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { createGunzip } from "node:zlib";
+import { Readable } from "node:stream";
+import type { WebHdfsClient } from "../webhdfs/client.ts";
+import { HdfsError, HdfsVerifyError } from "../webhdfs/errors.ts";
+import { joinPath } from "../webhdfs/url.ts";
+import { dayOfMs, DaySplitter, dayString, type Segment } from "./day_split.ts";
+import type { ShippedPiece } from "./journal.ts";
+import { PieceUpload } from "./piece_upload.ts";
+import type { RateLimit } from "./rate_limit.ts";
+import type { SourceFile } from "./sources.ts";
+
+/** What shipping needs besides the file. */
+export interface ShipContext {
+  client: WebHdfsClient;
+  /** HDFS root of the layout */
+  root: string;
+  /** host as given (recorded in the xattr) */
+  host: string;
+  /** host as a path component */
+  hostDir: string;
+  /** file name stem, e.g. "syscall_audit" */
+  stem: string;
+  limiter: RateLimit;
+  /** octal permissions of files and directories created */
+  filePermission: string;
+  dirPermission: string;
+  /** "checksum" (GETFILECHECKSUM vs local) or "readback" (OPEN and hash) */
+  verify: "checksum" | "readback";
+  /** directories known to exist */
+  knownDirs: Set<string>;
+  /** one line per notable event (stderr) */
+  warn: (line: string) => void;
+}
+
+/** A source file's bytes could not be read as what it claims to be (corrupt gzip). */
+export class CorruptSourceError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CorruptSourceError";
+  }
+}
+
+/** The outcome of {@link shipFile}. */
+export interface ShippedFile {
+  raw_sha256: string;
+  raw_bytes: number;
+  pieces: ShippedPiece[];
+}
+
+/** The staging directory of a host. */
+export function stagingDir(root: string, hostDir: string): string {
+  return joinPath(root, "_staging", `host=${hostDir}`);
+}
+
+/** Reads the uncompressed bytes of a source, in chunks. Gzip errors become CorruptSourceError. */
+export async function* readRaw(file: Deno.FsFile, gz: boolean, name: string) {
+  if (!gz) {
+    for (;;) {
+      const buf = new Uint8Array(256 * 1024);
+      const n = await file.read(buf);
+      if (n === null) return;
+      yield buf.subarray(0, n);
+    }
+  }
+  // node:zlib reads multi-member gzip (Deno's DecompressionStream does not).
+  // The file is read here, not through file.readable, so that no read is
+  // left in flight when a gzip error stops the loop and the caller closes it.
+  let inflight: Promise<unknown> = Promise.resolve();
+  async function* chunks() {
+    for (;;) {
+      const buf = new Uint8Array(256 * 1024);
+      const p = file.read(buf);
+      inflight = p;
+      const n = await p;
+      if (n === null) return;
+      yield buf.subarray(0, n);
+    }
+  }
+  const src = Readable.from(chunks(), { objectMode: false });
+  src.on("error", () => {}); // a read error surfaces through gunzip
+  const gunzip = src.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  src.on("error", (e) => gunzip.destroy(e));
+  try {
+    for await (const chunk of gunzip) yield chunk as Uint8Array;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (!err.code?.startsWith("Z_")) throw e;
+    throw new CorruptSourceError(
+      `"${name}" is not a valid gzip file: ${
+        err.code === "Z_BUF_ERROR" ? "truncated" : err.message
+      }`,
+      { cause: e },
+    );
+  } finally {
+    src.destroy();
+    gunzip.destroy();
+    await inflight.catch(() => {});
+  }
+}
+
+/** The name of a piece in HDFS, from the source's first event time and the piece index. */
+export function pieceName(stem: string, firstStamp: string, index: number): string {
+  return `${stem}.${firstStamp}.${index}.log.gz`;
+}
+
+/** "20261127T062501.123456789Z" from a line's first bytes, or from a time in ms. */
+export function stampOf(firstLine: Uint8Array | undefined, fallbackMs: number): string {
+  if (firstLine) {
+    const text = new TextDecoder().decode(firstLine.subarray(0, 64));
+    const f = text.split("\t");
+    let ns: string | undefined;
+    if (/^[A-Z]\d+$/.test(f[0]) && /^\d{10,20}$/.test(f[1] ?? "")) ns = f[1];
+    else if (/^\d{1,11}$/.test(f[0])) ns = f[0] + "000000000";
+    if (ns) {
+      const sec = Number(ns.slice(0, -9));
+      const iso = new Date(sec * 1000).toISOString(); // 2026-11-27T06:25:01.000Z
+      return `${iso.slice(0, 19).replace(/[-:]/g, "")}.${ns.slice(-9)}Z`;
+    }
+  }
+  const iso = new Date(fallbackMs).toISOString();
+  return `${iso.slice(0, 19).replace(/[-:]/g, "")}.${iso.slice(20, 23)}000000Z`;
+}
+
+/**
+ * Ships `src` (already opened as `file`). Throws CorruptSourceError for a bad
+ * gzip, HdfsError for HDFS failures; nothing is left in place half-done: a
+ * piece is either renamed complete and verified, or only a staging file.
+ */
+export async function shipFile(
+  ctx: ShipContext,
+  src: SourceFile,
+  file: Deno.FsFile,
+): Promise<ShippedFile> {
+  const staging = stagingDir(ctx.root, ctx.hostDir);
+  await mkdirs(ctx, staging);
+  const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
+  const rawHash = createHash("sha256");
+  let rawBytes = 0;
+  const pieces: PieceUpload[] = [];
+  let current: PieceUpload | undefined;
+  const tag = `${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
+  const feed = async (segs: Segment[]) => {
+    for (const s of segs) {
+      if (!current || current.day !== s.day) {
+        if (current) await current.finish();
+        current = new PieceUpload(
+          ctx.client,
+          joinPath(staging, `${ctx.stem}.${tag}.${pieces.length}.tmp`),
+          s.day,
+          pieces.length,
+          ctx.limiter,
+          ctx.filePermission,
+        );
+        pieces.push(current);
+      }
+      await current.write(s.bytes, s.lines);
+    }
+  };
+  try {
+    for await (const chunk of readRaw(file, src.gz, src.name)) {
+      rawHash.update(chunk);
+      rawBytes += chunk.length;
+      await feed(splitter.push(chunk));
+    }
+    await feed(splitter.end());
+    if (current) await current.finish();
+  } catch (e) {
+    for (const p of pieces) await p.abort(e);
+    await Promise.all(pieces.map((p) => ctx.client.delete(p.staging).catch(() => false)));
+    throw e;
+  }
+  const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
+  const raw_sha256 = rawHash.digest("hex");
+  const shipped: ShippedPiece[] = [];
+  for (const p of pieces) {
+    shipped.push(await settle(ctx, src, p, pieceName(ctx.stem, stamp, p.index), raw_sha256));
+  }
+  return { raw_sha256, raw_bytes: rawBytes, pieces: shipped };
+}
+
+async function mkdirs(ctx: ShipContext, dir: string): Promise<void> {
+  if (ctx.knownDirs.has(dir)) return;
+  await ctx.client.mkdirs(dir, ctx.dirPermission);
+  ctx.knownDirs.add(dir);
+}
+
+/** Verifies a staged piece, labels it, and renames it into place. */
+async function settle(
+  ctx: ShipContext,
+  src: SourceFile,
+  p: PieceUpload,
+  name: string,
+  sourceSha: string,
+): Promise<ShippedPiece> {
+  const sha256 = p.sentHash.digest("hex");
+  const rawSha = p.rawHash.digest("hex");
+  const day = dayString(p.day);
+  await verify(ctx, p, sha256);
+  await ctx.client.setXAttr(p.staging, "user.sha256", sha256);
+  // identity of the content: gzip bytes depend on how the input was chunked
+  await ctx.client.setXAttr(p.staging, "user.raw_sha256", rawSha);
+  await ctx.client.setXAttr(
+    p.staging,
+    "user.syscall_audit",
+    JSON.stringify({
+      v: 1,
+      host: ctx.host,
+      source: src.name,
+      source_sha256: sourceSha,
+      raw_bytes: p.rawBytes,
+      lines: p.lines,
+      day,
+    }),
+  );
+  const dir = joinPath(ctx.root, `dt=${day}`, `host=${ctx.hostDir}`);
+  await mkdirs(ctx, dir);
+  const base = { day, bytes: p.sentBytes, sha256, raw_sha256: rawSha, lines: p.lines };
+  const target = joinPath(dir, name);
+  const first = await place(ctx, p.staging, target, rawSha);
+  if (first !== "taken") return { ...base, path: target, outcome: first };
+  // the name holds other bytes: never overwrite; ship under a name of our own
+  const alt = joinPath(dir, name.replace(/\.log\.gz$/, `.conflict-${rawSha.slice(0, 16)}.log.gz`));
+  const second = await place(ctx, p.staging, alt, rawSha);
+  if (second === "taken") {
+    throw new HdfsVerifyError(
+      "RENAME",
+      alt,
+      `Cannot rename "${p.staging}": "${alt}" holds other bytes`,
+    );
+  }
+  ctx.warn(
+    `ship: conflict: "${target}" already holds other bytes; "${src.name}" piece ${p.index} shipped as "${alt}"`,
+  );
+  return { ...base, path: alt, outcome: "conflict" };
+}
+
+/** RENAME without overwrite; "shipped", "present" (same content there already) or "taken". */
+async function place(
+  ctx: ShipContext,
+  staging: string,
+  target: string,
+  rawSha: string,
+): Promise<"shipped" | "present" | "taken"> {
+  if (await ctx.client.rename(staging, target)) return "shipped";
+  // refused: the target exists, or our staging file is gone (a rename whose answer was lost)
+  const there = await ctx.client.getFileStatus(target);
+  if (!there) {
+    throw new HdfsVerifyError(
+      "RENAME",
+      staging,
+      `Cannot rename "${staging}" to "${target}": refused`,
+    );
+  }
+  const x = await ctx.client.getXAttrs(target);
+  if (x["user.raw_sha256"] !== rawSha) return "taken";
+  await ctx.client.delete(staging).catch(() => false);
+  return "present";
+}
+
+/** Proves the staged bytes are the ones sent. */
+async function verify(ctx: ShipContext, p: PieceUpload, sha256: string): Promise<void> {
+  const st = await ctx.client.getFileStatus(p.staging);
+  if (!st) throw new HdfsVerifyError("GETFILESTATUS", p.staging, `"${p.staging}" vanished`);
+  if (st.length !== p.sentBytes) {
+    throw new HdfsVerifyError(
+      "GETFILESTATUS",
+      p.staging,
+      `"${p.staging}" has ${st.length} bytes in HDFS, ${p.sentBytes} were sent`,
+    );
+  }
+  if (ctx.verify === "checksum") {
+    const mine = p.checksum.digest(st.blockSize);
+    let theirs;
+    try {
+      theirs = await ctx.client.getFileChecksum(p.staging);
+    } catch (e) {
+      if (!(e instanceof HdfsError) || e.transient) throw e;
+      theirs = undefined; // e.g. a gateway without GETFILECHECKSUM: read back instead
+    }
+    if (theirs && theirs.algorithm === mine.algorithm) {
+      // "bytes" may carry padding after its `length` bytes
+      if (theirs.bytes.slice(0, theirs.length * 2) !== mine.bytes) {
+        throw new HdfsVerifyError(
+          "GETFILECHECKSUM",
+          p.staging,
+          `"${p.staging}": HDFS checksum ${theirs.bytes} differs from the data sent (${mine.bytes})`,
+        );
+      }
+      return;
+    }
+    // another checksum type or combine mode: fall through to a read-back
+  }
+  const h = createHash("sha256");
+  let n = 0;
+  for await (const chunk of await ctx.client.open(p.staging)) {
+    h.update(chunk);
+    n += chunk.length;
+  }
+  const got = h.digest("hex");
+  if (n !== p.sentBytes || got !== sha256) {
+    throw new HdfsVerifyError(
+      "OPEN",
+      p.staging,
+      `"${p.staging}" reads back as ${n} bytes sha256 ${got}, sent ${p.sentBytes} bytes ${sha256}`,
+    );
+  }
+}

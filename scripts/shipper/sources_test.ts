@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { findClosedFiles, rotatedPattern } from "./sources.ts";
+
+Deno.test("rotatedPattern() matches logrotate's names, not the live log or look-alikes", () => {
+  const p = rotatedPattern("syscall_audit.log");
+  for (
+    const n of [
+      "syscall_audit.log.1",
+      "syscall_audit.log.2.gz",
+      "syscall_audit.log-20261127",
+      "syscall_audit.log-20261127.gz",
+      "syscall_audit.log-2026-11-27",
+      "syscall_audit.log-20261127-1764201600.gz",
+    ]
+  ) assert.ok(p.test(n), n);
+  for (
+    const n of [
+      "syscall_audit.log",
+      "syscall_audit.log.gz",
+      "syscall_audit.log.1.tmp",
+      "syscall_audit.logx.1",
+      "syscall_audit.log.quarantine",
+      "other.log.1",
+      "syscall_audit.log.1\n",
+      "syscall_audit.log-../x",
+    ]
+  ) assert.ok(!p.test(n), n);
+});
+
+Deno.test("findClosedFiles() skips the live log, young files and files open for writing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const old = new Date(Date.now() - 3_600_000);
+    for (const n of ["syscall_audit.log", "syscall_audit.log.1", "syscall_audit.log.2.gz", "x.1"]) {
+      await Deno.writeFile(
+        `${dir}/${n}`,
+        n.endsWith(".gz") ? new Uint8Array([0x1f, 0x8b]) : new Uint8Array(1),
+      );
+      await Deno.utime(`${dir}/${n}`, old, old);
+    }
+    await Deno.writeTextFile(`${dir}/syscall_audit.log-20261127`, "young\n");
+    await Deno.writeTextFile(`${dir}/syscall_audit.log.3`, "held\n");
+    await Deno.utime(`${dir}/syscall_audit.log.3`, old, old);
+    // another process keeps .3 open for writing (as the collector does until it reopens)
+    const holder = new Deno.Command("sh", {
+      args: ["-c", `exec 3>>"$0"; echo ready; exec sleep 30`, `${dir}/syscall_audit.log.3`],
+      stdout: "piped",
+    }).spawn();
+    const reader = holder.stdout.getReader();
+    await reader.read();
+    try {
+      const { ready, busy } = await findClosedFiles(dir, "syscall_audit.log", { minAgeMs: 60_000 });
+      assert.deepStrictEqual(ready.map((f) => [f.name, f.gz]).sort(), [
+        ["syscall_audit.log.1", false],
+        ["syscall_audit.log.2.gz", true],
+      ]);
+      const why = Object.fromEntries(busy.map((b) => [b.name, b.why]));
+      assert.match(why["syscall_audit.log.3"], /open for writing by pid \d+/);
+      assert.match(why["syscall_audit.log-20261127"], /modified \d+ s ago/);
+    } finally {
+      holder.kill();
+      await holder.status;
+      reader.releaseLock();
+      await holder.stdout.cancel();
+    }
+    // closed now: it ships
+    const after = await findClosedFiles(dir, "syscall_audit.log", { minAgeMs: 60_000 });
+    assert.ok(after.ready.some((f) => f.name === "syscall_audit.log.3"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,130 @@
+/**
+ * HDFS's default file checksum computed locally, so an upload can be proven
+ * without reading it back: GETFILECHECKSUM returns "MD5-of-<n>MD5-of-512CRC32C",
+ * an MD5 over each block's MD5 over the CRC32C of each 512-byte chunk, which
+ * the DataNodes compute from the checksums they stored with the data.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { FileChecksum } from "./client.ts";
+
+// CRC-32C (Castagnoli), reflected, slicing by 8
+const POLY = 0x82f63b78;
+const T = new Int32Array(8 * 256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+  T[n] = c;
+}
+for (let n = 0; n < 256; n++) {
+  for (let t = 1; t < 8; t++) {
+    T[t * 256 + n] = (T[(t - 1) * 256 + n] >>> 8) ^ T[T[(t - 1) * 256 + n] & 0xff];
+  }
+}
+
+/** Updates a CRC-32C state (start with ~0, finish with ~state) over b[from, to). */
+export function crc32cUpdate(state: number, b: Uint8Array, from: number, to: number): number {
+  let c = state | 0;
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    c ^= b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    c = T[7 * 256 + (c & 0xff)] ^ T[6 * 256 + ((c >>> 8) & 0xff)] ^
+      T[5 * 256 + ((c >>> 16) & 0xff)] ^ T[4 * 256 + (c >>> 24)] ^
+      T[3 * 256 + b[i + 4]] ^ T[2 * 256 + b[i + 5]] ^ T[256 + b[i + 6]] ^ T[b[i + 7]];
+  }
+  for (; i < to; i++) c = T[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return c;
+}
+
+/** CRC-32C of a whole buffer (unsigned). */
+export function crc32c(b: Uint8Array): number {
+  return (~crc32cUpdate(~0, b, 0, b.length)) >>> 0;
+}
+
+/**
+ * Streaming MD5-of-MD5-of-CRC32C, as HDFS computes it for a replicated file.
+ * Keeps the 4-byte CRC of each 512-byte chunk (0.8% of the data), so the
+ * block size can be given at the end (GETFILESTATUS tells it).
+ */
+export class HdfsChecksum {
+  readonly #bytesPerCrc: number;
+  #crc = ~0;
+  /** bytes in the current chunk */
+  #inChunk = 0;
+  #crcs = new Uint8Array(64 * 1024);
+  #crcLen = 0;
+  #length = 0;
+
+  constructor(bytesPerCrc = 512) {
+    this.#bytesPerCrc = bytesPerCrc;
+  }
+
+  /** Bytes seen so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  update(b: Uint8Array): void {
+    this.#length += b.length;
+    let i = 0;
+    while (i < b.length) {
+      const take = Math.min(b.length - i, this.#bytesPerCrc - this.#inChunk);
+      this.#crc = crc32cUpdate(this.#crc, b, i, i + take);
+      i += take;
+      this.#inChunk += take;
+      if (this.#inChunk === this.#bytesPerCrc) this.#endChunk();
+    }
+  }
+
+  #endChunk(): void {
+    if (this.#crcLen + 4 > this.#crcs.length) {
+      const bigger = new Uint8Array(this.#crcs.length * 2);
+      bigger.set(this.#crcs);
+      this.#crcs = bigger;
+    }
+    const c = (~this.#crc) >>> 0;
+    const o = this.#crcLen;
+    this.#crcs[o] = c >>> 24;
+    this.#crcs[o + 1] = (c >>> 16) & 0xff;
+    this.#crcs[o + 2] = (c >>> 8) & 0xff;
+    this.#crcs[o + 3] = c & 0xff;
+    this.#crcLen += 4;
+    this.#crc = ~0;
+    this.#inChunk = 0;
+  }
+
+  /** The checksum GETFILECHECKSUM reports for these bytes stored with `blockSize`. */
+  digest(blockSize: number): FileChecksum {
+    if (blockSize <= 0 || blockSize % this.#bytesPerCrc) {
+      throw new RangeError(`block size ${blockSize} is not a multiple of ${this.#bytesPerCrc}`);
+    }
+    if (this.#inChunk) this.#endChunk();
+    const per = (blockSize / this.#bytesPerCrc) * 4;
+    const blockMd5s: Uint8Array[] = [];
+    for (let o = 0; o < this.#crcLen; o += per) {
+      blockMd5s.push(
+        createHash("md5").update(this.#crcs.subarray(o, Math.min(o + per, this.#crcLen))).digest(),
+      );
+    }
+    // HDFS digests the whole backing array of a DataOutputBuffer (32 bytes,
+    // doubled as needed), so the block MD5s are followed by zero padding
+    let cap = 32;
+    while (cap < blockMd5s.length * 16) cap *= 2;
+    const all = new Uint8Array(cap);
+    blockMd5s.forEach((m, i) => all.set(m, i * 16));
+    const fileMd5 = createHash("md5").update(all);
+    const crcPerBlock = blockMd5s.length > 1 ? per / 4 : 0;
+    const bytes = new Uint8Array(28);
+    const v = new DataView(bytes.buffer);
+    v.setInt32(0, this.#bytesPerCrc);
+    v.setBigInt64(4, BigInt(crcPerBlock));
+    bytes.set(fileMd5.digest(), 12);
+    return {
+      algorithm: `MD5-of-${crcPerBlock}MD5-of-${this.#bytesPerCrc}CRC32C`,
+      bytes: [...bytes].map((x) => x.toString(16).padStart(2, "0")).join(""),
+      length: 28,
+    };
+  }
+}
