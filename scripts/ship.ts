@@ -31,6 +31,7 @@ const USAGE = `usage: ship --from DIR --to webhdfs://NN:PORT[,NN2:PORT]/ROOT [op
   --attempts N          tries per file within a run (default 3)
   --backoff DURATION    first pause between tries, doubled, jittered (default 2s)
   --timeout DURATION    per-request timeout (default 30s)
+  --gzip-level N        1 (fast, default) .. 9 (smallest)
   --verify MODE         checksum (HDFS block checksums vs the data sent; default)
                         or readback (read the file back and hash it)
   --dry-run             show what would be shipped where; change nothing
@@ -64,6 +65,7 @@ try {
       "backoff",
       "timeout",
       "verify",
+      "gzip-level",
     ],
     boolean: ["gateway", "dry-run", "help"],
     alias: { h: "help" },
@@ -124,6 +126,7 @@ try {
     attempts: whole("attempts"),
     backoffMs: duration("backoff"),
     timeoutMs: duration("timeout"),
+    gzipLevel: whole("gzip-level"),
     verify: verify as "checksum" | "readback" | undefined,
     dryRun: values["dry-run"] === true,
   });

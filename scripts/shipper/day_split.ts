@@ -102,18 +102,37 @@ export class DaySplitter {
     return this.#firstSeconds;
   }
 
-  /** Whole lines of `chunk` (with any carried partial line), as segments. */
+  /**
+   * Whole lines of `chunk` (with any carried partial line), as segments.
+   * Segments may be views into `chunk`: use them before the next push.
+   */
   push(chunk: Uint8Array): Segment[] {
-    let b = chunk;
-    if (this.#carry.length) {
-      b = new Uint8Array(this.#carry.length + chunk.length);
-      b.set(this.#carry);
-      b.set(chunk, this.#carry.length);
-    }
     const out: Segment[] = [];
-    let segStart = 0;
+    let from = 0;
+    if (this.#carry.length) {
+      // finish the carried line in a small buffer of its own
+      const nl = chunk.indexOf(NL);
+      const joined = new Uint8Array(this.#carry.length + (nl < 0 ? chunk.length : nl + 1));
+      joined.set(this.#carry);
+      joined.set(chunk.subarray(0, nl < 0 ? chunk.length : nl + 1), this.#carry.length);
+      if (nl < 0) {
+        this.#carry = joined;
+        return out;
+      }
+      this.#carry = new Uint8Array(0);
+      this.#scan(joined, 0, out);
+      from = nl + 1;
+    }
+    const rest = this.#scan(chunk, from, out);
+    if (rest < chunk.length) this.#carry = chunk.slice(rest);
+    return out;
+  }
+
+  /** Emits the whole lines of b[from..]; returns where the unfinished line starts. */
+  #scan(b: Uint8Array, from: number, out: Segment[]): number {
+    let segStart = from;
     let segLines = 0;
-    let pos = 0;
+    let pos = from;
     for (;;) {
       const nl = b.indexOf(NL, pos);
       if (nl < 0) break;
@@ -132,8 +151,7 @@ export class DaySplitter {
       pos = nl + 1;
     }
     if (pos > segStart) this.#emit(out, b.subarray(segStart, pos), segLines);
-    this.#carry = pos < b.length ? b.slice(pos) : new Uint8Array(0);
-    return out;
+    return pos;
   }
 
   /** The rest: a last line without "\n" (kept as is) and any held-back lines. */

@@ -37,7 +37,7 @@ export interface JournalEntry {
   ino: number;
   size: number;
   mtimeMs: number;
-  /** SHA-256 and length of the uncompressed content */
+  /** content identity (SHA-256 over the pieces' uncompressed SHA-256s) and uncompressed length */
   raw_sha256: string;
   raw_bytes: number;
   pieces: ShippedPiece[];

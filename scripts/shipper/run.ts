@@ -7,7 +7,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsPermissionError, HdfsUnavailableError } from "../webhdfs/errors.ts";
 import { parseWebHdfsUrl } from "../webhdfs/url.ts";
@@ -18,6 +17,7 @@ import { Journal, type JournalEntry } from "./journal.ts";
 import { type HeldLock, tryLock } from "./lock.ts";
 import { RateLimit } from "./rate_limit.ts";
 import {
+  contentIdOf,
   CorruptSourceError,
   pieceName,
   readRaw,
@@ -85,6 +85,8 @@ export interface ShipOptions {
   /** octal permissions of the files and directories created. @default "640" / "750" */
   filePermission?: string;
   dirPermission?: string;
+  /** zlib level of the gzip written: 1 fast .. 9 small. @default 1 */
+  gzipLevel?: number;
   /** print what would be shipped; touch nothing. @default false */
   dryRun?: boolean;
   /** per-event lines. @default console.error */
@@ -210,6 +212,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       hostDir,
       stem,
       limiter: new RateLimit(options.maxRate ?? 0),
+      gzipLevel: options.gzipLevel ?? 1,
       filePermission: options.filePermission ?? "640",
       dirPermission: options.dirPermission ?? "750",
       verify: options.verify ?? "checksum",
@@ -358,9 +361,7 @@ async function journaledCopy(journal: Journal, src: SourceFile): Promise<Journal
     const isize = new DataView(b.buffer).getUint32(0, true);
     if (!journal.hasRawSizeMod32(isize)) return undefined;
     await f.seek(0, Deno.SeekMode.Start);
-    const h = createHash("sha256");
-    for await (const chunk of readRaw(f, true, src.name)) h.update(chunk);
-    return journal.byRawSha(h.digest("hex"));
+    return journal.byRawSha(await contentIdOf(src, f));
   } catch {
     return undefined; // unreadable: the normal path reports it
   } finally {

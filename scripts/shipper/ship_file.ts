@@ -34,6 +34,8 @@ export interface ShipContext {
   /** file name stem, e.g. "syscall_audit" */
   stem: string;
   limiter: RateLimit;
+  /** zlib level of the gzip written */
+  gzipLevel: number;
   /** octal permissions of files and directories created */
   filePermission: string;
   dirPermission: string;
@@ -65,11 +67,15 @@ export function stagingDir(root: string, hostDir: string): string {
   return joinPath(root, "_staging", `host=${hostDir}`);
 }
 
-/** Reads the uncompressed bytes of a source, in chunks. Gzip errors become CorruptSourceError. */
+/**
+ * Reads the uncompressed bytes of a source, in chunks valid until the next
+ * one is asked for. Gzip errors become CorruptSourceError.
+ */
 export async function* readRaw(file: Deno.FsFile, gz: boolean, name: string) {
   if (!gz) {
+    // one buffer, reused: consumers copy what they keep before the next read
+    const buf = new Uint8Array(1024 * 1024);
     for (;;) {
-      const buf = new Uint8Array(256 * 1024);
       const n = await file.read(buf);
       if (n === null) return;
       yield buf.subarray(0, n);
@@ -111,6 +117,36 @@ export async function* readRaw(file: Deno.FsFile, gz: boolean, name: string) {
   }
 }
 
+/**
+ * A file's content identity: SHA-256 over its pieces' SHA-256s (the same
+ * for a file and its compressed copy; each byte is hashed once).
+ */
+export function contentId(pieceShas: string[]): string {
+  return createHash("sha256").update(pieceShas.join("\n")).digest("hex");
+}
+
+/** {@link contentId} of a local file, computed by splitting it as shipping would. */
+export async function contentIdOf(src: SourceFile, file: Deno.FsFile): Promise<string> {
+  const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
+  const shas: string[] = [];
+  let day = NaN;
+  let h = createHash("sha256");
+  const feed = (segs: Segment[]) => {
+    for (const s of segs) {
+      if (s.day !== day) {
+        if (!Number.isNaN(day)) shas.push(h.digest("hex"));
+        h = createHash("sha256");
+        day = s.day;
+      }
+      h.update(s.bytes);
+    }
+  };
+  for await (const chunk of readRaw(file, src.gz, src.name)) feed(splitter.push(chunk));
+  feed(splitter.end());
+  if (!Number.isNaN(day)) shas.push(h.digest("hex"));
+  return contentId(shas);
+}
+
 /** The name of a piece in HDFS, from the source's first event time and the piece index. */
 export function pieceName(stem: string, firstStamp: string, index: number): string {
   return `${stem}.${firstStamp}.${index}.log.gz`;
@@ -147,7 +183,6 @@ export async function shipFile(
   const staging = stagingDir(ctx.root, ctx.hostDir);
   await mkdirs(ctx, staging);
   const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
-  const rawHash = createHash("sha256");
   let rawBytes = 0;
   const pieces: PieceUpload[] = [];
   let current: PieceUpload | undefined;
@@ -161,8 +196,7 @@ export async function shipFile(
           joinPath(staging, `${ctx.stem}.${tag}.${pieces.length}.tmp`),
           s.day,
           pieces.length,
-          ctx.limiter,
-          ctx.filePermission,
+          { level: ctx.gzipLevel, limiter: ctx.limiter, permission: ctx.filePermission },
         );
         pieces.push(current);
       }
@@ -171,7 +205,6 @@ export async function shipFile(
   };
   try {
     for await (const chunk of readRaw(file, src.gz, src.name)) {
-      rawHash.update(chunk);
       rawBytes += chunk.length;
       await feed(splitter.push(chunk));
     }
@@ -183,10 +216,13 @@ export async function shipFile(
     throw e;
   }
   const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
-  const raw_sha256 = rawHash.digest("hex");
+  const rawShas = pieces.map((p) => p.rawHash.digest("hex"));
+  const raw_sha256 = contentId(rawShas);
   const shipped: ShippedPiece[] = [];
   for (const p of pieces) {
-    shipped.push(await settle(ctx, src, p, pieceName(ctx.stem, stamp, p.index), raw_sha256));
+    shipped.push(
+      await settle(ctx, src, p, pieceName(ctx.stem, stamp, p.index), rawShas[p.index], raw_sha256),
+    );
   }
   return { raw_sha256, raw_bytes: rawBytes, pieces: shipped };
 }
@@ -203,10 +239,10 @@ async function settle(
   src: SourceFile,
   p: PieceUpload,
   name: string,
-  sourceSha: string,
+  rawSha: string,
+  sourceId: string,
 ): Promise<ShippedPiece> {
   const sha256 = p.sentHash.digest("hex");
-  const rawSha = p.rawHash.digest("hex");
   const day = dayString(p.day);
   await verify(ctx, p, sha256);
   await ctx.client.setXAttr(p.staging, "user.sha256", sha256);
@@ -219,7 +255,7 @@ async function settle(
       v: 1,
       host: ctx.host,
       source: src.name,
-      source_sha256: sourceSha,
+      source_id: sourceId,
       raw_bytes: p.rawBytes,
       lines: p.lines,
       day,
