@@ -7,13 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in clang llvm libbpf-dev bpftool logrotate auditd bpftrace gcc libc6-dev gzip; do
+for p in clang llvm libbpf-dev bpftool logrotate auditd bpftrace gcc libc6-dev gzip curl time; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "dev.sh: installing ${need_pkgs[*]}" >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+# the real HDFS of the tests (scripts/hdfs/) runs on a JDK and fetches its jars with Maven
+if ! command -v javac >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  echo "dev.sh: installing a JDK and Maven" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    openjdk-17-jdk-headless maven >/dev/null
 fi
 if ! command -v deno >/dev/null 2>&1; then
   echo "dev.sh: installing deno 2 from npm" >&2

@@ -32,6 +32,8 @@ const USAGE = `usage: ship --from DIR --to webhdfs://NN:PORT[,NN2:PORT]/ROOT [op
   --backoff DURATION    first pause between tries, doubled, jittered (default 2s)
   --timeout DURATION    per-request timeout (default 30s)
   --gzip-level N        1 (fast, default) .. 9 (smallest)
+  --file-permission OCT permission of the HDFS files created (default 640)
+  --dir-permission OCT  permission of the HDFS directories created (default 750)
   --verify MODE         checksum (HDFS block checksums vs the data sent; default)
                         or readback (read the file back and hash it)
   --dry-run             show what would be shipped where; change nothing
@@ -65,6 +67,8 @@ try {
       "backoff",
       "timeout",
       "verify",
+      "file-permission",
+      "dir-permission",
       "gzip-level",
     ],
     boolean: ["gateway", "dry-run", "help"],
@@ -95,6 +99,10 @@ const duration = (k: string) => {
 const from = str("from");
 const to = str("to");
 if (!from || !to) fail(`--from and --to are required\n${USAGE}`);
+for (const k of ["file-permission", "dir-permission"]) {
+  const v = str(k);
+  if (v !== undefined && !/^[0-7]{3,4}$/.test(v)) fail(`--${k} must be octal like 640: got "${v}"`);
+}
 const verify = str("verify");
 if (verify !== undefined && verify !== "checksum" && verify !== "readback") {
   fail(`--verify must be checksum or readback: got "${verify}"`);
@@ -127,6 +135,8 @@ try {
     backoffMs: duration("backoff"),
     timeoutMs: duration("timeout"),
     gzipLevel: whole("gzip-level"),
+    filePermission: str("file-permission"),
+    dirPermission: str("dir-permission"),
     verify: verify as "checksum" | "readback" | undefined,
     dryRun: values["dry-run"] === true,
   });
