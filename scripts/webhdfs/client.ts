@@ -219,6 +219,15 @@ export class WebHdfsClient {
       target = this.#url(this.#o.bases[this.#active], "CREATE", path, { ...q, data: true });
       server = "gateway";
     } else {
+      if (this.#o.bases.length > 1) {
+        // a standby NameNode still answers CREATE with a redirect (the DataNode
+        // then fails with StandbyException after taking the data): with HA, find
+        // the active one first with a cheap read that a standby refuses
+        await this.#request("GET", "GETFILESTATUS", parentOf(path)).then((r) => r.body?.cancel())
+          .catch((e) => {
+            if (!(e instanceof HdfsNotFoundError)) throw e;
+          });
+      }
       const res = await this.#request("PUT", "CREATE", path, q, "manual");
       const loc = res.headers.get("location");
       await res.body?.cancel();
@@ -425,6 +434,11 @@ export class WebHdfsClient {
       throw remoteError("CREATE", path, res.status, parseRemoteException(text), server, text);
     }
   }
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 function hostOf(url: string): string {
