@@ -23,6 +23,8 @@ export interface HdfsState {
   datanodes: { http: string }[];
   user: string;
   ca: string | null;
+  /** base URL of the HttpFS gateway (started with `--httpfs`), else null */
+  httpfs: string | null;
   /** the URL up.sh printed last */
   url: string;
   dir: string;

@@ -45,7 +45,7 @@ function bulky(seed: number, mb: number): Uint8Array {
 }
 
 Deno.test("ship against a real HDFS", async (t) => {
-  const hdfs: HdfsState = await startHdfs("test-ship");
+  const hdfs: HdfsState = await startHdfs("test-ship", ["--httpfs"]);
   const client = superClient(hdfs);
   const tmp = await Deno.makeTempDir({ prefix: "ship-test-" });
   let n = 0;
@@ -128,6 +128,28 @@ Deno.test("ship against a real HDFS", async (t) => {
         assert.equal(again.code, 0, again.stderr);
         assert.match(again.stdout, /shipped 0 files/);
         assert.deepStrictEqual(await tree(client, "/audit/raw"), before);
+      },
+    );
+
+    await t.step(
+      "through a real HttpFS gateway, in one step (--gateway) or following its redirect",
+      async () => {
+        const c = fresh();
+        const a = spanning(20);
+        const b = oneDay(21);
+        await writeAged(c.from, { "syscall_audit.log.1": a });
+        const gw = base(c).map((v) => v.startsWith("webhdfs://") ? `${hdfs.httpfs}/via-httpfs` : v);
+        const one = await ship([...gw, "--gateway"]);
+        assert.equal(one.code, 0, one.stderr);
+        await writeAged(c.from, { "syscall_audit.log.2": b });
+        const two = await ship(gw);
+        assert.equal(two.code, 0, two.stderr);
+        assert.deepStrictEqual(await names(c.from), []);
+        // read back through the NameNode's WebHDFS and Hadoop's RPC client
+        const files = await assertExactlyOnce(client, "/via-httpfs", c.host, [a, b]);
+        for (const p of files.keys()) {
+          assert.equal(sha(await hadoopCat(hdfs, p)), sha(await client.readAll(p)), p);
+        }
       },
     );
 

@@ -347,6 +347,16 @@ public final class MiniHdfs {
     // own client must be able to fail over between the NameNodes to resolve it
     conf.set("dfs.client.failover.proxy.provider." + NS,
         "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider");
+    // An HttpFS gateway (up.sh --httpfs) runs as this same OS user and acts for the user.name
+    // of each request: the NameNodes must let this user impersonate anyone, from anywhere
+    String me = System.getProperty("user.name");
+    try {
+      me = org.apache.hadoop.security.UserGroupInformation.getLoginUser().getShortUserName();
+    } catch (IOException e) {
+      // keep the OS user name
+    }
+    conf.set("hadoop.proxyuser." + me + ".hosts", "*");
+    conf.set("hadoop.proxyuser." + me + ".groups", "*");
     if (https) {
       conf.set("dfs.http.policy", "HTTPS_ONLY");
       // each DataNode's https address is set per node (overlay): a set() here would win over it
@@ -681,7 +691,9 @@ public final class MiniHdfs {
     sb.append("],\n  \"user\": ").append(q(user)).append(",\n");
     sb.append("  \"ha\": ").append(ha).append(",\n");
     sb.append("  \"https\": ").append(https).append(",\n");
-    sb.append("  \"ca\": ").append(ca == null ? "null" : q(ca)).append("\n}\n");
+    sb.append("  \"ca\": ").append(ca == null ? "null" : q(ca)).append(",\n");
+    // up.sh --httpfs puts the gateway's URL here once it answers
+    sb.append("  \"httpfs\": null\n}\n");
 
     // for the scripts: shell-quoted, no JSON parser needed
     String env = "PID=" + pid + "\n"
@@ -689,7 +701,8 @@ public final class MiniHdfs {
         + "WEB_URL='" + webUrl + "'\n"
         + "HEALTH_URL='" + web(nnWeb.get(0)) + "/webhdfs/v1/?op=GETFILESTATUS&user.name=" + user + "'\n"
         + "CONTROL_URL='http://127.0.0.1:" + controlPort + "'\n"
-        + "CA='" + (ca == null ? "" : ca) + "'\n";
+        + "CA='" + (ca == null ? "" : ca) + "'\n"
+        + "HDFS_USER='" + user + "'\n";
     writeAtomic(new File(dir, "env"), env);
     writeAtomic(new File(dir, "state.json"), sb.toString());
   }

@@ -61,6 +61,8 @@ export class HdfsRemoteError extends HdfsError {
     this.server = server;
   }
   override get transient(): boolean {
+    if (PERMANENT_EXCEPTIONS.has(this.exception)) return false;
+    // HttpFS answers 500 for most errors: a 5xx alone is not proof of a passing fault
     return this.status >= 500 || TRANSIENT_EXCEPTIONS.has(this.exception);
   }
 }
@@ -112,6 +114,20 @@ export class HdfsVerifyError extends HdfsError {
     return true;
   }
 }
+
+const PERMANENT_EXCEPTIONS = new Set([
+  "PathIsNotEmptyDirectoryException",
+  "ParentNotDirectoryException",
+  "IllegalArgumentException",
+  "UnsupportedOperationException",
+  "InvalidPathException",
+  "HadoopIllegalArgumentException",
+  "DSQuotaExceededException",
+  "NSQuotaExceededException",
+  "QuotaExceededException",
+  "FileAlreadyExistsException",
+  "AccessControlException",
+]);
 
 const TRANSIENT_EXCEPTIONS = new Set([
   "StandbyException",

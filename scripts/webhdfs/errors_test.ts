@@ -63,4 +63,21 @@ Deno.test("remoteError() types RemoteExceptions and names op, path and status", 
     'Cannot read "/a": gateway returned 502 <html>Bad gateway</html>',
   );
   assert.deepStrictEqual(html.transient, true);
+  // HttpFS sends 500 for permanent errors too
+  const full = remoteError(
+    "DELETE",
+    "/d",
+    500,
+    parseRemoteException(body("PathIsNotEmptyDirectoryException", "/d is non empty")),
+    "gateway",
+  );
+  assert.deepStrictEqual(full.transient, false);
+  const eof = remoteError(
+    "MKDIRS",
+    "/d",
+    500,
+    parseRemoteException(body("EOFException", "x")),
+    "gateway",
+  );
+  assert.deepStrictEqual(eof.transient, true);
 });
