@@ -32,6 +32,7 @@ const USAGE = `usage: ship --from DIR --to webhdfs://NN:PORT[,NN2:PORT]/ROOT [op
   --backoff DURATION    first pause between tries, doubled, jittered (default 2s)
   --timeout DURATION    per-request timeout (default 30s)
   --gzip-level N        1 (fast, default) .. 9 (smallest)
+  --block-size SIZE     HDFS block size of the files written (default 128M)
   --file-permission OCT permission of the HDFS files created (default 640)
   --dir-permission OCT  permission of the HDFS directories created (default 750)
   --verify MODE         checksum (HDFS block checksums vs the data sent; default)
@@ -69,6 +70,7 @@ try {
       "verify",
       "file-permission",
       "dir-permission",
+      "block-size",
       "gzip-level",
     ],
     boolean: ["gateway", "dry-run", "help"],
@@ -108,10 +110,17 @@ if (verify !== undefined && verify !== "checksum" && verify !== "readback") {
   fail(`--verify must be checksum or readback: got "${verify}"`);
 }
 let maxRate: number | undefined;
+let blockSize: number | undefined;
 try {
   maxRate = str("max-rate") === undefined ? undefined : parseSize(str("max-rate")!, "--max-rate");
+  blockSize = str("block-size") === undefined
+    ? undefined
+    : parseSize(str("block-size")!, "--block-size");
 } catch (e) {
   fail((e as Error).message);
+}
+if (blockSize !== undefined && (blockSize < 1024 * 1024 || blockSize % 512)) {
+  fail(`--block-size must be at least 1M and a multiple of 512: got ${blockSize}`);
 }
 
 const { run } = await import("./shipper/run.ts");
@@ -135,6 +144,7 @@ try {
     backoffMs: duration("backoff"),
     timeoutMs: duration("timeout"),
     gzipLevel: whole("gzip-level"),
+    blockSize,
     filePermission: str("file-permission"),
     dirPermission: str("dir-permission"),
     verify: verify as "checksum" | "readback" | undefined,

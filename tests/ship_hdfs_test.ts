@@ -118,6 +118,11 @@ Deno.test("ship against a real HDFS", async (t) => {
         assert.equal((await client.getFileStatus(ofB))!.permission, "640");
         // the journal records both files
         const journal = (await Deno.readTextFile(`${c.state}/shipped.jsonl`)).trim().split("\n");
+        // proven by HDFS's own block checksums, without reading back
+        assert.deepStrictEqual(
+          journal.flatMap((l) => JSON.parse(l).pieces.map((p: { verified: string }) => p.verified)),
+          ["checksum", "checksum", "checksum"],
+        );
         assert.deepStrictEqual(journal.map((l) => JSON.parse(l).source).sort(), [
           "syscall_audit.log.1",
           "syscall_audit.log.2.gz",
@@ -152,6 +157,24 @@ Deno.test("ship against a real HDFS", async (t) => {
         }
       },
     );
+
+    await t.step("a piece of several HDFS blocks is proven by the block checksums", async () => {
+      const c = fresh();
+      const a = bulky(22, 4);
+      await writeAged(c.from, { "syscall_audit.log.1": a });
+      const r = await ship([...base(c), "--block-size", "1M"]);
+      assert.equal(r.code, 0, r.stderr);
+      const [entry] = (await Deno.readTextFile(`${c.state}/shipped.jsonl`)).trim().split("\n")
+        .map((l) => JSON.parse(l));
+      assert.equal(entry.pieces.length, 1);
+      assert.equal(entry.pieces[0].verified, "checksum");
+      const path = entry.pieces[0].path;
+      const st = (await client.getFileStatus(path))!;
+      assert.equal(st.blockSize, 1024 * 1024);
+      assert.ok(st.length > 2 * st.blockSize, `${st.length} bytes: several blocks`);
+      assert.match((await client.getFileChecksum(path)).algorithm, /^MD5-of-2048MD5-of-512CRC32C$/);
+      await assertExactlyOnce(client, "/audit/raw", c.host, [a]);
+    });
 
     await t.step(
       "a rerun without its journal finds the pieces in place and duplicates nothing",

@@ -32,6 +32,21 @@ export function lineDay(b: Uint8Array, start: number, end: number): number {
 
 /** Whole seconds of a line's time, or -1. */
 export function lineSeconds(b: Uint8Array, start: number, end: number): number {
+  // the common case first: "<letter><digit>\t<19 digits>\t"
+  if (start + 23 < end && b[start + 2] === TAB && b[start + 22] === TAB) {
+    const l = b[start];
+    const v = b[start + 1];
+    if (l >= 0x41 && l <= 0x5a && v >= 0x30 && v <= 0x39) {
+      let sec = 0;
+      let k = start + 3;
+      for (; k < start + 22; k++) {
+        const c = b[k] - 0x30;
+        if (c < 0 || c > 9) break;
+        if (k < start + 13) sec = sec * 10 + c;
+      }
+      if (k === start + 22) return sec;
+    }
+  }
   let i = start;
   let c = b[i];
   let nanos = true;

@@ -22,6 +22,8 @@ export interface ShippedPiece {
   /** SHA-256 of the uncompressed content (its identity) */
   raw_sha256: string;
   lines: number;
+  /** how the stored bytes were proven: HDFS's block checksums, or a read-back */
+  verified: "checksum" | "readback";
   /** "shipped", "present" (already in HDFS with the same content) or "conflict" (shipped under a new name) */
   outcome: "shipped" | "present" | "conflict";
 }

@@ -25,6 +25,8 @@ export interface PieceOptions {
   blockBytes?: number;
   /** compressed bytes waiting for the network, at most. @default 4 MiB */
   maxQueued?: number;
+  /** HDFS block size of the file (the checksum is computed per block). @default 128 MiB */
+  blockSize?: number;
 }
 
 /** A piece being uploaded; {@link write} raw bytes, then {@link finish}. */
@@ -41,7 +43,7 @@ export class PieceUpload {
   sentBytes = 0;
   readonly rawHash: Hash = createHash("sha256");
   readonly sentHash: Hash = createHash("sha256");
-  readonly checksum = new HdfsChecksum();
+  readonly checksum: HdfsChecksum;
   readonly #gz: GzipSession;
   readonly #block: Uint8Array;
   readonly #maxQueued: number;
@@ -61,6 +63,7 @@ export class PieceUpload {
     this.index = index;
     this.staging = staging;
     this.#gz = new GzipSession(o.level);
+    this.checksum = new HdfsChecksum(o.blockSize ?? 128 * 1024 * 1024);
     this.#block = new Uint8Array(o.blockBytes ?? 1024 * 1024);
     this.#maxQueued = o.maxQueued ?? 4 * 1024 * 1024;
     const limiter = o.limiter;
@@ -83,7 +86,11 @@ export class PieceUpload {
         c.enqueue(out);
       },
     }, { highWaterMark: 0 });
-    this.#done = client.create(staging, body, { overwrite: false, permission: o.permission });
+    this.#done = client.create(staging, body, {
+      overwrite: false,
+      permission: o.permission,
+      blockSize: this.checksum.blockSize,
+    });
     // observed in write()/finish(); never an unhandled rejection
     this.#done.catch((e) => {
       this.#failed ??= e;

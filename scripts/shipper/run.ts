@@ -85,6 +85,8 @@ export interface ShipOptions {
   /** octal permissions of the files and directories created. @default "640" / "750" */
   filePermission?: string;
   dirPermission?: string;
+  /** HDFS block size of the files written. @default 128 MiB */
+  blockSize?: number;
   /** zlib level of the gzip written: 1 fast .. 9 small. @default 1 */
   gzipLevel?: number;
   /** print what would be shipped; touch nothing. @default false */
@@ -213,6 +215,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       stem,
       limiter: new RateLimit(options.maxRate ?? 0),
       gzipLevel: options.gzipLevel ?? 1,
+      blockSize: options.blockSize ?? 128 * 1024 * 1024,
       filePermission: options.filePermission ?? "640",
       dirPermission: options.dirPermission ?? "750",
       verify: options.verify ?? "checksum",

@@ -36,6 +36,8 @@ export interface ShipContext {
   limiter: RateLimit;
   /** zlib level of the gzip written */
   gzipLevel: number;
+  /** HDFS block size of the files written */
+  blockSize: number;
   /** octal permissions of files and directories created */
   filePermission: string;
   dirPermission: string;
@@ -196,7 +198,12 @@ export async function shipFile(
           joinPath(staging, `${ctx.stem}.${tag}.${pieces.length}.tmp`),
           s.day,
           pieces.length,
-          { level: ctx.gzipLevel, limiter: ctx.limiter, permission: ctx.filePermission },
+          {
+            level: ctx.gzipLevel,
+            limiter: ctx.limiter,
+            permission: ctx.filePermission,
+            blockSize: ctx.blockSize,
+          },
         );
         pieces.push(current);
       }
@@ -244,7 +251,7 @@ async function settle(
 ): Promise<ShippedPiece> {
   const sha256 = p.sentHash.digest("hex");
   const day = dayString(p.day);
-  await verify(ctx, p, sha256);
+  const verified = await verify(ctx, p, sha256);
   await ctx.client.setXAttr(p.staging, "user.sha256", sha256);
   // identity of the content: gzip bytes depend on how the input was chunked
   await ctx.client.setXAttr(p.staging, "user.raw_sha256", rawSha);
@@ -263,7 +270,7 @@ async function settle(
   );
   const dir = joinPath(ctx.root, `dt=${day}`, `host=${ctx.hostDir}`);
   await mkdirs(ctx, dir);
-  const base = { day, bytes: p.sentBytes, sha256, raw_sha256: rawSha, lines: p.lines };
+  const base = { day, bytes: p.sentBytes, sha256, raw_sha256: rawSha, lines: p.lines, verified };
   const target = joinPath(dir, name);
   const first = await place(ctx, p.staging, target, rawSha);
   if (first !== "taken") return { ...base, path: target, outcome: first };
@@ -306,8 +313,12 @@ async function place(
   return "present";
 }
 
-/** Proves the staged bytes are the ones sent. */
-async function verify(ctx: ShipContext, p: PieceUpload, sha256: string): Promise<void> {
+/** Proves the staged bytes are the ones sent; says how. */
+async function verify(
+  ctx: ShipContext,
+  p: PieceUpload,
+  sha256: string,
+): Promise<"checksum" | "readback"> {
   const st = await ctx.client.getFileStatus(p.staging);
   if (!st) throw new HdfsVerifyError("GETFILESTATUS", p.staging, `"${p.staging}" vanished`);
   if (st.length !== p.sentBytes) {
@@ -317,8 +328,8 @@ async function verify(ctx: ShipContext, p: PieceUpload, sha256: string): Promise
       `"${p.staging}" has ${st.length} bytes in HDFS, ${p.sentBytes} were sent`,
     );
   }
-  if (ctx.verify === "checksum") {
-    const mine = p.checksum.digest(st.blockSize);
+  if (ctx.verify === "checksum" && st.blockSize === p.checksum.blockSize) {
+    const mine = p.checksum.digest();
     let theirs;
     try {
       theirs = await ctx.client.getFileChecksum(p.staging);
@@ -335,7 +346,7 @@ async function verify(ctx: ShipContext, p: PieceUpload, sha256: string): Promise
           `"${p.staging}": HDFS checksum ${theirs.bytes} differs from the data sent (${mine.bytes})`,
         );
       }
-      return;
+      return "checksum";
     }
     // another checksum type or combine mode: fall through to a read-back
   }
@@ -353,4 +364,5 @@ async function verify(ctx: ShipContext, p: PieceUpload, sha256: string): Promise
       `"${p.staging}" reads back as ${n} bytes sha256 ${got}, sent ${p.sentBytes} bytes ${sha256}`,
     );
   }
+  return "readback";
 }

@@ -44,20 +44,30 @@ export function crc32c(b: Uint8Array): number {
 }
 
 /**
- * Streaming MD5-of-MD5-of-CRC32C, as HDFS computes it for a replicated file.
- * Keeps the 4-byte CRC of each 512-byte chunk (0.8% of the data), so the
- * block size can be given at the end (GETFILESTATUS tells it).
+ * Streaming MD5-of-MD5-of-CRC32C, as HDFS computes it for a replicated file
+ * written with `blockSize`: constant memory (an MD5 state and 16 bytes per
+ * block).
  */
 export class HdfsChecksum {
+  readonly blockSize: number;
   readonly #bytesPerCrc: number;
   #crc = ~0;
-  /** bytes in the current chunk */
+  /** bytes in the current chunk and block */
   #inChunk = 0;
-  #crcs = new Uint8Array(64 * 1024);
+  #inBlock = 0;
+  #blockMd5 = createHash("md5");
+  readonly #blockMd5s: Uint8Array[] = [];
+  /** CRCs of the current block waiting to be hashed */
+  readonly #crcBuf = new Uint8Array(4096);
   #crcLen = 0;
   #length = 0;
 
-  constructor(bytesPerCrc = 512) {
+  /** @param blockSize the file's block size (as asked for in CREATE) */
+  constructor(blockSize = 128 * 1024 * 1024, bytesPerCrc = 512) {
+    if (blockSize <= 0 || blockSize % bytesPerCrc) {
+      throw new RangeError(`block size ${blockSize} is not a multiple of ${bytesPerCrc}`);
+    }
+    this.blockSize = blockSize;
     this.#bytesPerCrc = bytesPerCrc;
   }
 
@@ -70,57 +80,61 @@ export class HdfsChecksum {
     this.#length += b.length;
     let i = 0;
     while (i < b.length) {
-      const take = Math.min(b.length - i, this.#bytesPerCrc - this.#inChunk);
+      const take = Math.min(
+        b.length - i,
+        this.#bytesPerCrc - this.#inChunk,
+        this.blockSize - this.#inBlock,
+      );
       this.#crc = crc32cUpdate(this.#crc, b, i, i + take);
       i += take;
       this.#inChunk += take;
+      this.#inBlock += take;
       if (this.#inChunk === this.#bytesPerCrc) this.#endChunk();
+      if (this.#inBlock === this.blockSize) this.#endBlock();
     }
   }
 
   #endChunk(): void {
-    if (this.#crcLen + 4 > this.#crcs.length) {
-      const bigger = new Uint8Array(this.#crcs.length * 2);
-      bigger.set(this.#crcs);
-      this.#crcs = bigger;
-    }
     const c = (~this.#crc) >>> 0;
     const o = this.#crcLen;
-    this.#crcs[o] = c >>> 24;
-    this.#crcs[o + 1] = (c >>> 16) & 0xff;
-    this.#crcs[o + 2] = (c >>> 8) & 0xff;
-    this.#crcs[o + 3] = c & 0xff;
+    this.#crcBuf[o] = c >>> 24;
+    this.#crcBuf[o + 1] = (c >>> 16) & 0xff;
+    this.#crcBuf[o + 2] = (c >>> 8) & 0xff;
+    this.#crcBuf[o + 3] = c & 0xff;
     this.#crcLen += 4;
+    if (this.#crcLen === this.#crcBuf.length) {
+      this.#blockMd5.update(this.#crcBuf);
+      this.#crcLen = 0;
+    }
     this.#crc = ~0;
     this.#inChunk = 0;
   }
 
-  /** The checksum GETFILECHECKSUM reports for these bytes stored with `blockSize`. */
-  digest(blockSize: number): FileChecksum {
-    if (blockSize <= 0 || blockSize % this.#bytesPerCrc) {
-      throw new RangeError(`block size ${blockSize} is not a multiple of ${this.#bytesPerCrc}`);
-    }
+  #endBlock(): void {
     if (this.#inChunk) this.#endChunk();
-    const per = (blockSize / this.#bytesPerCrc) * 4;
-    const blockMd5s: Uint8Array[] = [];
-    for (let o = 0; o < this.#crcLen; o += per) {
-      blockMd5s.push(
-        createHash("md5").update(this.#crcs.subarray(o, Math.min(o + per, this.#crcLen))).digest(),
-      );
-    }
+    if (this.#crcLen) this.#blockMd5.update(this.#crcBuf.subarray(0, this.#crcLen));
+    this.#crcLen = 0;
+    this.#blockMd5s.push(this.#blockMd5.digest());
+    this.#blockMd5 = createHash("md5");
+    this.#inBlock = 0;
+  }
+
+  /** The checksum GETFILECHECKSUM reports for these bytes (call once, at the end). */
+  digest(): FileChecksum {
+    if (this.#inBlock) this.#endBlock();
+    const blocks = this.#blockMd5s;
     // HDFS digests the whole backing array of a DataOutputBuffer (32 bytes,
     // doubled as needed), so the block MD5s are followed by zero padding
     let cap = 32;
-    while (cap < blockMd5s.length * 16) cap *= 2;
+    while (cap < blocks.length * 16) cap *= 2;
     const all = new Uint8Array(cap);
-    blockMd5s.forEach((m, i) => all.set(m, i * 16));
-    const fileMd5 = createHash("md5").update(all);
-    const crcPerBlock = blockMd5s.length > 1 ? per / 4 : 0;
+    blocks.forEach((m, i) => all.set(m, i * 16));
+    const crcPerBlock = blocks.length > 1 ? this.blockSize / this.#bytesPerCrc : 0;
     const bytes = new Uint8Array(28);
     const v = new DataView(bytes.buffer);
     v.setInt32(0, this.#bytesPerCrc);
     v.setBigInt64(4, BigInt(crcPerBlock));
-    bytes.set(fileMd5.digest(), 12);
+    bytes.set(createHash("md5").update(all).digest(), 12);
     return {
       algorithm: `MD5-of-${crcPerBlock}MD5-of-${this.#bytesPerCrc}CRC32C`,
       bytes: [...bytes].map((x) => x.toString(16).padStart(2, "0")).join(""),
