@@ -4,13 +4,14 @@
  *
  *   deno run stream.js --job suspicious_exec --side map|reduce [--day D] [--param k=v]...
  *   deno run stream.js --job suspicious_exec --describe     # the job's schema as JSON
+ *   deno run stream.js --list                                # the jobs' names as JSON
  *
  * stdin and stdout follow `jobs/engine/stream.ts`.
  *
  * @module
  */
 
-import { jobByName } from "./mod.ts";
+import { jobByName, JOBS } from "./mod.ts";
 import { mapSide, reduceSide } from "./engine/stream.ts";
 
 function fail(msg: string): never {
@@ -23,6 +24,10 @@ let jobName: string | undefined;
 let side: string | undefined;
 let day: string | undefined;
 let describe = false;
+if (Deno.args[0] === "--list") {
+  console.log(JSON.stringify(Object.keys(JOBS)));
+  Deno.exit(0);
+}
 const a = Deno.args;
 for (let i = 0; i < a.length; i++) {
   const v = () => a[++i] ?? fail(`${a[i - 1]} needs a value`);

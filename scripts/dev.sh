@@ -30,6 +30,15 @@ fi
 # tests of other tools (bpftrace) want it there
 mountpoint -q /sys/kernel/tracing 2>/dev/null || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 
+# the project's own Spark (pyspark wheel: spark-submit and jars), for analyze, demo and tests
+if [ -z "${SPARK_HOME:-}" ] && ! command -v spark-submit >/dev/null 2>&1; then
+  command -v python3 >/dev/null 2>&1 || {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+  }
+  bash scripts/spark_setup.sh >/dev/null
+fi
+
 case "${1:-}" in
   demo) exec deno task demo ;;
   test) exec deno task test ;;

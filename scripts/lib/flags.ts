@@ -13,10 +13,15 @@ export interface FlagSpec {
   boolean?: readonly string[];
   /** one-letter aliases: { h: "help" } */
   alias?: Record<string, string>;
+  /** options (among `string`) that may be given several times; all values are kept in order */
+  repeat?: readonly string[];
 }
 
 export interface ParsedFlags {
+  /** the last value of each option */
   values: Record<string, string | boolean | undefined>;
+  /** every value of the `repeat` options (an empty list when not given) */
+  repeated: Record<string, string[]>;
   positionals: string[];
 }
 
@@ -25,6 +30,8 @@ export function parseFlags(args: readonly string[], spec: FlagSpec): ParsedFlags
   const strings = new Set(spec.string ?? []);
   const booleans = new Set(spec.boolean ?? []);
   const values: Record<string, string | boolean | undefined> = {};
+  const repeated: Record<string, string[]> = {};
+  for (const r of spec.repeat ?? []) repeated[r] = [];
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -49,6 +56,7 @@ export function parseFlags(args: readonly string[], spec: FlagSpec): ParsedFlags
         value = args[++i];
       }
       values[name] = value;
+      repeated[name]?.push(value);
     } else if (booleans.has(name)) {
       if (value !== undefined) throw new TypeError(`Option '--${name}' takes no value`);
       values[name] = true;
@@ -56,5 +64,5 @@ export function parseFlags(args: readonly string[], spec: FlagSpec): ParsedFlags
       throw new TypeError(`Unknown option '${a}'`);
     }
   }
-  return { values, positionals };
+  return { values, repeated, positionals };
 }
