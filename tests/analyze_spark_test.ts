@@ -119,7 +119,7 @@ print(df.where("dt = '${DAY}'").count(), sorted(df.columns))`,
       assert.equal(r.counters["input/unknown-version"], 1);
     });
 
-    await t.step("input from the real HDFS (hdfs://)", async () => {
+    await t.step("input from the real HDFS (hdfs:// and webhdfs://)", async () => {
       const hdfs = await startHdfs("test-analyze");
       const client = superClient(hdfs);
       try {
@@ -141,6 +141,23 @@ print(df.where("dt = '${DAY}'").count(), sorted(df.columns))`,
           progress: quiet,
         });
         assert.deepStrictEqual(await csvRows(r), [...want.rows].sort(byKey));
+        // and through WebHDFS, results written into HDFS this time
+        const [w] = await analyze({
+          date: DAY,
+          input: `${hdfs.url}/raw`,
+          output: `${hdfs.hdfs}/results`,
+          master: "local[2]",
+          params,
+          progress: quiet,
+        });
+        assert.equal(w.rows, want.rows.length);
+        const csv = new TextDecoder().decode(await client.readAll("/results/suspicious_exec.csv"));
+        assert.equal(csv.trim().split("\n").length, want.rows.length + 1);
+        assert.ok(
+          (await client.listStatus(`/results/suspicious_exec/dt=${DAY}`)).some((f) =>
+            f.pathSuffix.endsWith(".parquet")
+          ),
+        );
       } finally {
         client.close();
         await stopHdfs(hdfs);

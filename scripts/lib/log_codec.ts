@@ -142,18 +142,45 @@ export interface BadLine {
   detail: string;
 }
 
+// records of a file share their day: format the date once, the time by hand
+let lastDay = NaN;
+let lastDayPrefix = "";
+const pad2 = (n: number) => (n < 10 ? "0" + n : String(n));
+
 /** ns since the epoch (decimal string) -> ISO-8601 with 9 fraction digits. */
 export function isoFromNs(ns: string): string {
   const s = ns.padStart(10, "0");
   const sec = Number(s.slice(0, -9) || "0");
   const frac = s.slice(-9);
-  const d = new Date(sec * 1000);
-  if (Number.isNaN(d.getTime())) return "";
-  return d.toISOString().slice(0, 19) + "." + frac + "Z";
+  const day = Math.floor(sec / 86_400);
+  if (day !== lastDay) {
+    const d = new Date(day * 86_400_000);
+    if (Number.isNaN(d.getTime())) return "";
+    lastDayPrefix = d.toISOString().slice(0, 11);
+    lastDay = day;
+  }
+  const rem = sec - day * 86_400;
+  return lastDayPrefix + pad2(Math.floor(rem / 3600)) + ":" + pad2(Math.floor(rem / 60) % 60) +
+    ":" + pad2(rem % 60) + "." + frac + "Z";
+}
+
+/** true for an optional "-" then 1..16 decimal digits (no regex: this runs per field) */
+function isInt(f: string): boolean {
+  const n = f.length;
+  let i = f.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > 16) return false;
+  for (; i < n; i++) {
+    const c = f.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function num(f: string, what: string): number {
-  if (!/^-?\d+$/.test(f)) throw new SyntaxError(`${what} is not a number: "${f.slice(0, 40)}"`);
+  if (!isInt(f)) {
+    if (/^-?\d+$/.test(f)) return Number(f); // long: still a number, maybe inexact
+    throw new SyntaxError(`${what} is not a number: "${f.slice(0, 40)}"`);
+  }
   return Number(f);
 }
 
@@ -162,7 +189,12 @@ function optNum(f: string, what: string): number | null {
 }
 
 function decimal(f: string, what: string): string {
-  if (!/^\d+$/.test(f)) throw new SyntaxError(`${what} is not a decimal: "${f.slice(0, 40)}"`);
+  let ok = f.length > 0;
+  for (let i = 0; ok && i < f.length; i++) {
+    const c = f.charCodeAt(i);
+    ok = c >= 48 && c <= 57;
+  }
+  if (!ok) throw new SyntaxError(`${what} is not a decimal: "${f.slice(0, 40)}"`);
   return f;
 }
 
