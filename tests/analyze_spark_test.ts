@@ -95,6 +95,56 @@ print(df.where("dt = '${DAY}'").count(), sorted(df.columns))`,
       );
     });
 
+    await t.step(
+      "registered in a Hive metastore; a rerun of the day replaces its partition",
+      async () => {
+        // Spark's embedded Hive metastore (Derby) in the test's directory
+        const conf = [
+          "spark.sql.catalogImplementation=hive",
+          `spark.sql.warehouse.dir=${tmp}/warehouse`,
+          `spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=${tmp}/metastore_db;create=true`,
+          `spark.driver.extraJavaOptions=-Dderby.system.home=${tmp}`,
+        ];
+        const run = () =>
+          analyze({
+            date: DAY,
+            input: clean,
+            output: `${tmp}/out-hive`,
+            master: "local[2]",
+            params,
+            conf,
+            hiveTablePrefix: "default.audit_",
+            progress: quiet,
+          });
+        await run();
+        await run();
+        const home = await findSparkHome();
+        const read = await new Deno.Command(`${home}/../../../../bin/python`, {
+          args: [
+            "-c",
+            `from pyspark.sql import SparkSession
+b = SparkSession.builder.master("local[1]").enableHiveSupport()
+${
+              conf.map((c) =>
+                `b = b.config("${c.slice(0, c.indexOf("="))}", "${c.slice(c.indexOf("=") + 1)}")`
+              ).join("\n")
+            }
+s = b.getOrCreate()
+print(s.sql("SELECT count(*) AS n, sum(count) AS total FROM default.audit_suspicious_exec WHERE dt = '${DAY}'").collect()[0])`,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+          cwd: tmp,
+        }).output();
+        assert.equal(read.code, 0, new TextDecoder().decode(read.stderr).slice(-800));
+        const total = want.rows.reduce((n, r) => n + r.count, 0);
+        assert.equal(
+          new TextDecoder().decode(read.stdout).trim(),
+          `Row(n=${want.rows.length}, total=${total})`,
+        );
+      },
+    );
+
     await t.step("bad input is counted and the job completes", async () => {
       const bad = `${tmp}/bad`;
       await generateDay({

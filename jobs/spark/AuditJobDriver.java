@@ -126,8 +126,14 @@ public final class AuditJobDriver {
     String table = output + "/" + job;
     df.write().mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic").partitionBy("dt").parquet(table);
     if (a.containsKey("hive-table")) {
-      df.write().mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic").format("parquet")
-          .partitionBy("dt").saveAsTable(a.get("hive-table"));
+      // registered in the session's catalog (a Hive metastore with
+      // spark.sql.catalogImplementation=hive); a rerun replaces only dt=D
+      String t = a.get("hive-table");
+      if (spark.catalog().tableExists(t)) {
+        df.write().mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic").insertInto(t);
+      } else {
+        df.write().format("parquet").partitionBy("dt").saveAsTable(t);
+      }
     }
     // one CSV with a header, rows sorted by every column
     String[] cols = schema.fieldNames();
