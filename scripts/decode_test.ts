@@ -98,3 +98,21 @@ Deno.test("decode reports a corrupt gzip file in one line and goes on with the n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("decode reads a gzip file of several members (cat a.gz b.gz)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const one = gzipSync(new TextEncoder().encode(encodeExec(ev(1, ["first"])) + "\n"));
+    const two = gzipSync(new TextEncoder().encode(encodeExec(ev(2, ["second"])) + "\n"));
+    const f = `${dir}/both.log.gz`;
+    await Deno.writeFile(f, new Uint8Array([...one, ...two]));
+    const r = await runDecode(f);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l).argv[0]), [
+      "first",
+      "second",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

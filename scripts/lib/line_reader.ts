@@ -5,6 +5,8 @@
  * @module
  */
 
+import { gunzipFile } from "./gunzip.ts";
+
 /** One line of a file. */
 export interface Line {
   /** the line's text, without "\n" */
@@ -15,21 +17,41 @@ export interface Line {
   terminated: boolean;
 }
 
-/** Opens a file as a byte stream, gunzipping `.gz` (or gzip magic) files. */
+/** Opens a file as a byte stream, gunzipping gzip files (by their magic bytes; several members too). */
 export async function openStream(path: string): Promise<ReadableStream<Uint8Array>> {
   const file = await Deno.open(path, { read: true });
   const head = new Uint8Array(2);
   const n = await file.read(head);
   await file.seek(0, Deno.SeekMode.Start);
   const gz = n === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  return gz
-    ? file.readable.pipeThrough(
-      new DecompressionStream("gzip") as unknown as TransformStream<
-        Uint8Array,
-        Uint8Array
-      >,
-    )
-    : file.readable;
+  if (!gz) return file.readable;
+  // node:zlib: multi-member gzip too
+  const it = gunzipFile(file);
+  const close = () => {
+    try {
+      file.close();
+    } catch {
+      // closed already
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const r = await it.next();
+        if (r.done) {
+          close();
+          c.close();
+        } else c.enqueue(r.value);
+      } catch (e) {
+        close();
+        c.error(e);
+      }
+    },
+    async cancel() {
+      await it.return(undefined);
+      close();
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** Splits a byte stream into lines. A stream error (corrupt gzip) is thrown after the good lines. */

@@ -11,8 +11,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { createGunzip } from "node:zlib";
-import { Readable } from "node:stream";
+import { gunzipFile, GzipError } from "../lib/gunzip.ts";
 import type { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsVerifyError } from "../webhdfs/errors.ts";
 import { joinPath } from "../webhdfs/url.ts";
@@ -83,39 +82,11 @@ export async function* readRaw(file: Deno.FsFile, gz: boolean, name: string) {
       yield buf.subarray(0, n);
     }
   }
-  // node:zlib reads multi-member gzip (Deno's DecompressionStream does not).
-  // The file is read here, not through file.readable, so that no read is
-  // left in flight when a gzip error stops the loop and the caller closes it.
-  let inflight: Promise<unknown> = Promise.resolve();
-  async function* chunks() {
-    for (;;) {
-      const buf = new Uint8Array(256 * 1024);
-      const p = file.read(buf);
-      inflight = p;
-      const n = await p;
-      if (n === null) return;
-      yield buf.subarray(0, n);
-    }
-  }
-  const src = Readable.from(chunks(), { objectMode: false });
-  src.on("error", () => {}); // a read error surfaces through gunzip
-  const gunzip = src.pipe(createGunzip({ chunkSize: 256 * 1024 }));
-  src.on("error", (e) => gunzip.destroy(e));
   try {
-    for await (const chunk of gunzip) yield chunk as Uint8Array;
+    yield* gunzipFile(file);
   } catch (e) {
-    const err = e as Error & { code?: string };
-    if (!err.code?.startsWith("Z_")) throw e;
-    throw new CorruptSourceError(
-      `"${name}" is not a valid gzip file: ${
-        err.code === "Z_BUF_ERROR" ? "truncated" : err.message
-      }`,
-      { cause: e },
-    );
-  } finally {
-    src.destroy();
-    gunzip.destroy();
-    await inflight.catch(() => {});
+    if (!(e instanceof GzipError)) throw e;
+    throw new CorruptSourceError(`"${name}" is ${e.message}`, { cause: e });
   }
 }
 
