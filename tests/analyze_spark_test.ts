@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { generateDay } from "../scripts/lib/gen_day.ts";
-import { analyze, findSparkHome, type JobResult } from "../scripts/analyze/run.ts";
+import { analyze, AnalyzeError, findSparkHome, type JobResult } from "../scripts/analyze/run.ts";
 import { runInMemory } from "../jobs/engine/memory.ts";
 import { suspiciousExec } from "../jobs/suspicious_exec.ts";
 import { startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";
@@ -144,6 +144,22 @@ print(s.sql("SELECT count(*) AS n, sum(count) AS total FROM default.audit_suspic
         );
       },
     );
+
+    await t.step("Spark's failure comes back as one readable line naming the log", async () => {
+      const err = await analyze({
+        date: DAY,
+        input: "nosuchfs://nowhere/raw",
+        output: `${tmp}/out-fail`,
+        master: "local[1]",
+        progress: quiet,
+      }).then(() => undefined, (e) => e as AnalyzeError);
+      assert.ok(err instanceof AnalyzeError, String(err));
+      assert.match(
+        err.message,
+        /^Spark failed for suspicious_exec on 2026-11-27: .*No FileSystem for scheme "nosuchfs".* \(log: .*suspicious_exec-2026-11-27\.log\)$/,
+      );
+      assert.equal(err.message.includes("\n"), false);
+    });
 
     await t.step("bad input is counted and the job completes", async () => {
       const bad = `${tmp}/bad`;

@@ -257,5 +257,9 @@ function why(lines: string[]): string {
   const cause = [...lines].reverse().find((l) => /Caused by|Exception:|Error:/.test(l)) ??
     lines.at(-1) ??
     "no error in the log";
-  return cause.replace(/^\s*(\d\d\/\d\d\/\d\d \S+ )?(ERROR \S+: )?/, "").slice(0, 300);
+  return cause
+    .replace(/^\s*(\d\d\/\d\d\/\d\d \S+ )?(ERROR \S+: )?/, "")
+    .replace(/^(Caused by: |Exception in thread "[^"]*" )/, "")
+    .replace(/\b(?:[a-z_$][\w$]*\.)+([A-Z][\w$]*(?:Exception|Error))\b/g, "$1")
+    .slice(0, 300);
 }
