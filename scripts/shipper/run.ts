@@ -20,7 +20,7 @@ import {
   contentIdOf,
   CorruptSourceError,
   pieceName,
-  readRaw,
+  pieceSegments,
   type ShipContext,
   shipFile,
   stagingDir,
@@ -330,11 +330,7 @@ async function shipWithRetries(
       warn(`ship: "${src.name}" attempt ${a} of ${attempts} failed: ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, Math.random() * backoffMs * 2 ** (a - 1)));
     } finally {
-      try {
-        file.close();
-      } catch {
-        // closed by its stream
-      }
+      file.close();
     }
   }
 }
@@ -368,11 +364,7 @@ async function journaledCopy(journal: Journal, src: SourceFile): Promise<Journal
   } catch {
     return undefined; // unreadable: the normal path reports it
   } finally {
-    try {
-      f.close();
-    } catch {
-      // closed by its stream
-    }
+    f.close();
   }
 }
 
@@ -423,39 +415,29 @@ async function plan(
   warn: (l: string) => void,
 ): Promise<void> {
   const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
-  const days: { day: number; bytes: number; lines: number }[] = [];
-  const add = (segs: { day: number; bytes: Uint8Array; lines: number }[]) => {
-    for (const s of segs) {
-      const last = days[days.length - 1];
-      if (last && last.day === s.day) {
-        last.bytes += s.bytes.length;
-        last.lines += s.lines;
-      } else days.push({ day: s.day, bytes: s.bytes.length, lines: s.lines });
-    }
-  };
+  const pieces: { day: number; bytes: number; lines: number }[] = [];
   const f = await Deno.open(src.path);
   try {
-    for await (const chunk of readRaw(f, src.gz, src.name)) add(splitter.push(chunk));
-    add(splitter.end());
+    for await (const seg of pieceSegments(src, f, splitter)) {
+      const p = pieces[seg.piece] ??= { day: seg.day, bytes: 0, lines: 0 };
+      p.bytes += seg.bytes.length;
+      p.lines += seg.lines;
+    }
   } catch (e) {
     console.log(`${src.name}: ${(e as Error).message}: would be quarantined`);
     return;
   } finally {
-    try {
-      f.close();
-    } catch {
-      // closed by its stream
-    }
+    f.close();
   }
   const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
-  days.forEach((d, i) => {
+  pieces.forEach((d, i) => {
     console.log(
       `${src.name}: ${d.lines} lines, ${formatBytes(d.bytes)} -> ${root}/dt=${
         dayString(d.day)
       }/host=${hostDir}/${pieceName(stem, stamp, i)}`,
     );
   });
-  if (!days.length) warn(`ship: "${src.name}" is empty: nothing to ship`);
+  if (!pieces.length) warn(`ship: "${src.name}" is empty: nothing to ship`);
 }
 
 /** "syscall_audit" from "syscall_audit.log", safe as a file name part. */

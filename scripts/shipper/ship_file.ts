@@ -12,6 +12,7 @@
 
 import { createHash } from "node:crypto";
 import { gunzipFile, GzipError } from "../lib/gunzip.ts";
+import { isoFromNs } from "../lib/log_codec.ts";
 import type { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsVerifyError } from "../webhdfs/errors.ts";
 import { joinPath } from "../webhdfs/url.ts";
@@ -98,26 +99,44 @@ export function contentId(pieceShas: string[]): string {
   return createHash("sha256").update(pieceShas.join("\n")).digest("hex");
 }
 
-/** {@link contentId} of a local file, computed by splitting it as shipping would. */
-export async function contentIdOf(src: SourceFile, file: Deno.FsFile): Promise<string> {
-  const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
-  const shas: string[] = [];
+/** A segment and the piece of its file it belongs to. */
+export interface PieceSegment extends Segment {
+  /** index of the piece within the file: a new piece starts where the day changes */
+  piece: number;
+}
+
+/**
+ * The uncompressed bytes of `file` split by day, each segment tagged with its
+ * piece: what shipping, the dry run and the content id all walk. Segments are
+ * valid until the next one is asked for. Gzip errors become CorruptSourceError.
+ */
+export async function* pieceSegments(
+  src: SourceFile,
+  file: Deno.FsFile,
+  splitter: DaySplitter,
+): AsyncGenerator<PieceSegment> {
+  let piece = -1;
   let day = NaN;
-  let h = createHash("sha256");
-  const feed = (segs: Segment[]) => {
-    for (const s of segs) {
-      if (s.day !== day) {
-        if (!Number.isNaN(day)) shas.push(h.digest("hex"));
-        h = createHash("sha256");
-        day = s.day;
+  const tag = function* (segs: Segment[]) {
+    for (const seg of segs) {
+      if (seg.day !== day) {
+        piece++;
+        day = seg.day;
       }
-      h.update(s.bytes);
+      yield { ...seg, piece };
     }
   };
-  for await (const chunk of readRaw(file, src.gz, src.name)) feed(splitter.push(chunk));
-  feed(splitter.end());
-  if (!Number.isNaN(day)) shas.push(h.digest("hex"));
-  return contentId(shas);
+  for await (const chunk of readRaw(file, src.gz, src.name)) yield* tag(splitter.push(chunk));
+  yield* tag(splitter.end());
+}
+
+/** {@link contentId} of a local file, computed by splitting it as shipping would. */
+export async function contentIdOf(src: SourceFile, file: Deno.FsFile): Promise<string> {
+  const hashes: ReturnType<typeof createHash>[] = [];
+  for await (const seg of pieceSegments(src, file, new DaySplitter(dayOfMs(src.mtimeMs)))) {
+    (hashes[seg.piece] ??= createHash("sha256")).update(seg.bytes);
+  }
+  return contentId(hashes.map((h) => h.digest("hex")));
 }
 
 /** The name of a piece in HDFS, from the source's first event time and the piece index. */
@@ -127,20 +146,13 @@ export function pieceName(stem: string, firstStamp: string, index: number): stri
 
 /** "20261127T062501.123456789Z" from a line's first bytes, or from a time in ms. */
 export function stampOf(firstLine: Uint8Array | undefined, fallbackMs: number): string {
+  let ns = `${fallbackMs}000000`;
   if (firstLine) {
-    const text = new TextDecoder().decode(firstLine.subarray(0, 64));
-    const f = text.split("\t");
-    let ns: string | undefined;
+    const f = new TextDecoder().decode(firstLine.subarray(0, 64)).split("\t");
     if (/^[A-Z]\d+$/.test(f[0]) && /^\d{10,20}$/.test(f[1] ?? "")) ns = f[1];
     else if (/^\d{1,11}$/.test(f[0])) ns = f[0] + "000000000";
-    if (ns) {
-      const sec = Number(ns.slice(0, -9));
-      const iso = new Date(sec * 1000).toISOString(); // 2026-11-27T06:25:01.000Z
-      return `${iso.slice(0, 19).replace(/[-:]/g, "")}.${ns.slice(-9)}Z`;
-    }
   }
-  const iso = new Date(fallbackMs).toISOString();
-  return `${iso.slice(0, 19).replace(/[-:]/g, "")}.${iso.slice(20, 23)}000000Z`;
+  return isoFromNs(ns).replace(/[-:]/g, "");
 }
 
 /**
@@ -158,36 +170,30 @@ export async function shipFile(
   const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
   let rawBytes = 0;
   const pieces: PieceUpload[] = [];
-  let current: PieceUpload | undefined;
   const tag = `${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
-  const feed = async (segs: Segment[]) => {
-    for (const s of segs) {
-      if (!current || current.day !== s.day) {
-        if (current) await current.finish();
-        current = new PieceUpload(
-          ctx.client,
-          joinPath(staging, `${ctx.stem}.${tag}.${pieces.length}.tmp`),
-          s.day,
-          pieces.length,
-          {
-            level: ctx.gzipLevel,
-            limiter: ctx.limiter,
-            permission: ctx.filePermission,
-            blockSize: ctx.blockSize,
-          },
-        );
-        pieces.push(current);
-      }
-      await current.write(s.bytes, s.lines);
-    }
-  };
   try {
-    for await (const chunk of readRaw(file, src.gz, src.name)) {
-      rawBytes += chunk.length;
-      await feed(splitter.push(chunk));
+    for await (const seg of pieceSegments(src, file, splitter)) {
+      if (seg.piece === pieces.length) {
+        await pieces.at(-1)?.finish();
+        pieces.push(
+          new PieceUpload(
+            ctx.client,
+            joinPath(staging, `${ctx.stem}.${tag}.${seg.piece}.tmp`),
+            seg.day,
+            seg.piece,
+            {
+              level: ctx.gzipLevel,
+              limiter: ctx.limiter,
+              permission: ctx.filePermission,
+              blockSize: ctx.blockSize,
+            },
+          ),
+        );
+      }
+      rawBytes += seg.bytes.length;
+      await pieces[seg.piece].write(seg.bytes, seg.lines);
     }
-    await feed(splitter.end());
-    if (current) await current.finish();
+    await pieces.at(-1)?.finish();
   } catch (e) {
     for (const p of pieces) await p.abort(e);
     await Promise.all(pieces.map((p) => ctx.client.delete(p.staging).catch(() => false)));
