@@ -63,7 +63,7 @@ export class PieceUpload {
     this.index = index;
     this.staging = staging;
     this.#gz = new GzipSession(o.level);
-    this.checksum = new HdfsChecksum(o.blockSize ?? 128 * 1024 * 1024);
+    this.checksum = new HdfsChecksum(o.blockSize);
     this.#block = new Uint8Array(o.blockBytes ?? 1024 * 1024);
     this.#maxQueued = o.maxQueued ?? 4 * 1024 * 1024;
     const limiter = o.limiter;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULT_BLOCK_SIZE } from "../webhdfs/checksum.ts";
 import { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsPermissionError, HdfsUnavailableError } from "../webhdfs/errors.ts";
 import { parseWebHdfsUrl } from "../webhdfs/url.ts";
@@ -215,7 +216,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       stem,
       limiter: new RateLimit(options.maxRate ?? 0),
       gzipLevel: options.gzipLevel ?? 1,
-      blockSize: options.blockSize ?? 128 * 1024 * 1024,
+      blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE,
       filePermission: options.filePermission ?? "640",
       dirPermission: options.dirPermission ?? "750",
       verify: options.verify ?? "checksum",

@@ -43,6 +43,9 @@ export function crc32c(b: Uint8Array): number {
   return (~crc32cUpdate(~0, b, 0, b.length)) >>> 0;
 }
 
+/** HDFS's default block size (dfs.blocksize), what the shipper creates files with. */
+export const DEFAULT_BLOCK_SIZE = 128 * 1024 * 1024;
+
 /**
  * Streaming MD5-of-MD5-of-CRC32C, as HDFS computes it for a replicated file
  * written with `blockSize`: constant memory (an MD5 state and 16 bytes per
@@ -63,7 +66,7 @@ export class HdfsChecksum {
   #length = 0;
 
   /** @param blockSize the file's block size (as asked for in CREATE) */
-  constructor(blockSize = 128 * 1024 * 1024, bytesPerCrc = 512) {
+  constructor(blockSize = DEFAULT_BLOCK_SIZE, bytesPerCrc = 512) {
     if (blockSize <= 0 || blockSize % bytesPerCrc) {
       throw new RangeError(`block size ${blockSize} is not a multiple of ${bytesPerCrc}`);
     }

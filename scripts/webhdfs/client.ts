@@ -9,6 +9,7 @@
  */
 
 import {
+  cannot,
   describeNetworkError,
   HdfsError,
   HdfsNotFoundError,
@@ -312,9 +313,9 @@ export class WebHdfsClient {
     throw new HdfsUnavailableError(
       op,
       path,
-      `Cannot ${op.toLowerCase()} "${path}": no active namenode after ${
-        this.#o.retries + 1
-      } rounds (${why.join("; ")})`,
+      `${cannot(op, path)}: no active namenode after ${this.#o.retries + 1} rounds (${
+        why.join("; ")
+      })`,
       { cause: last },
     );
   }
@@ -363,9 +364,7 @@ export class WebHdfsClient {
         throw new HdfsUnavailableError(
           op,
           path,
-          `Cannot ${op === "OPEN" ? "read" : "checksum"} "${path}": ${server} ${hostOf(loc)} ${
-            describeNetworkError(e)
-          }`,
+          `${cannot(op, path)}: ${server} ${hostOf(loc)} ${describeNetworkError(e)}`,
           { cause: e },
         );
       }
@@ -423,7 +422,7 @@ export class WebHdfsClient {
       throw new HdfsUnavailableError(
         "CREATE",
         path,
-        `Cannot create "${path}": ${server} ${hostOf(target)} ${reason}`,
+        `${cannot("CREATE", path)}: ${server} ${hostOf(target)} ${reason}`,
         { cause: e },
       );
     } finally {

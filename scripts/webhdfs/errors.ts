@@ -54,7 +54,7 @@ export class HdfsRemoteError extends HdfsError {
     const what = remote
       ? `${remote.exception}${remote.message ? `: ${oneLine(remote.message)}` : ""}`
       : oneLine(bodyText).slice(0, 200) || "no details";
-    super(op, path, `Cannot ${verb(op)} "${path}": ${server} returned ${status} ${what}`);
+    super(op, path, `${cannot(op, path)}: ${server} returned ${status} ${what}`);
     this.name = "HdfsRemoteError";
     this.status = status;
     this.exception = remote?.exception ?? "";
@@ -194,6 +194,11 @@ export function describeNetworkError(e: unknown): string {
 function oneLine(s: string): string {
   // Hadoop messages may carry a stack trace or several lines
   return s.split("\n")[0].replace(/\s+/g, " ").trim();
+}
+
+/** The start of every error message: `Cannot create "/raw/x"`. */
+export function cannot(op: string, path: string): string {
+  return `Cannot ${verb(op)} "${path}"`;
 }
 
 function verb(op: string): string {
