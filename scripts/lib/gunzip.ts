@@ -11,6 +11,14 @@
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
 
+/** true when `file` starts with gzip's magic bytes; the position is put back at the start. */
+export async function isGzip(file: Deno.FsFile): Promise<boolean> {
+  const head = new Uint8Array(2);
+  const n = await file.read(head);
+  await file.seek(0, Deno.SeekMode.Start);
+  return n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /** A gzip stream that is truncated or corrupt. */
 export class GzipError extends Error {
   /** "truncated" or zlib's reason */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { gunzipFile } from "./gunzip.ts";
+import { gunzipFile, isGzip } from "./gunzip.ts";
 
 /** One line of a file. */
 export interface Line {
@@ -20,11 +20,7 @@ export interface Line {
 /** Opens a file as a byte stream, gunzipping gzip files (by their magic bytes; several members too). */
 export async function openStream(path: string): Promise<ReadableStream<Uint8Array>> {
   const file = await Deno.open(path, { read: true });
-  const head = new Uint8Array(2);
-  const n = await file.read(head);
-  await file.seek(0, Deno.SeekMode.Start);
-  const gz = n === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  if (!gz) return file.readable;
+  if (!(await isGzip(file))) return file.readable;
   // node:zlib: multi-member gzip too
   const it = gunzipFile(file);
   const close = () => {

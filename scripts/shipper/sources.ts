@@ -8,6 +8,8 @@
  * @module
  */
 
+import { isGzip } from "../lib/gunzip.ts";
+
 /** A rotated file ready to ship. */
 export interface SourceFile {
   name: string;
@@ -82,8 +84,7 @@ export async function findClosedFiles(
 async function hasGzipMagic(path: string): Promise<boolean> {
   const f = await Deno.open(path);
   try {
-    const b = new Uint8Array(2);
-    return (await f.read(b)) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    return await isGzip(f);
   } finally {
     f.close();
   }
