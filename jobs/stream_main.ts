@@ -13,6 +13,7 @@
 
 import { jobByName, JOBS } from "./mod.ts";
 import { mapSide, reduceSide } from "./engine/stream.ts";
+import { readLines } from "../scripts/lib/line_reader.ts";
 
 function fail(msg: string): never {
   console.error(`stream: ${msg}`);
@@ -70,16 +71,7 @@ if (describe) {
 if (side !== "map" && side !== "reduce") fail(`--side must be map or reduce`);
 
 async function* stdinLines(): AsyncGenerator<string> {
-  const dec = new TextDecoder();
-  let carry = "";
-  for await (const chunk of Deno.stdin.readable) {
-    const text = carry + dec.decode(chunk, { stream: true });
-    const parts = text.split("\n");
-    carry = parts.pop()!;
-    yield* parts;
-  }
-  carry += dec.decode();
-  if (carry) yield carry;
+  for await (const line of readLines(Deno.stdin.readable)) yield line.text;
 }
 
 const enc = new TextEncoder();

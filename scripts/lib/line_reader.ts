@@ -52,24 +52,15 @@ export async function openStream(path: string): Promise<ReadableStream<Uint8Arra
 
 /** Splits a byte stream into lines. A stream error (corrupt gzip) is thrown after the good lines. */
 export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
+  // one streaming decode per chunk ("\n" never falls inside a UTF-8 sequence)
   const decoder = new TextDecoder();
-  let carry: Uint8Array = new Uint8Array(0);
+  let carry = "";
   let no = 0;
   for await (const chunk of stream) {
-    let buf = chunk;
-    if (carry.length) {
-      buf = new Uint8Array(carry.length + chunk.length);
-      buf.set(carry);
-      buf.set(chunk, carry.length);
-    }
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      if (nl < 0) break;
-      yield { text: decoder.decode(buf.subarray(start, nl)), no: ++no, terminated: true };
-      start = nl + 1;
-    }
-    carry = buf.slice(start);
+    const parts = (carry + decoder.decode(chunk, { stream: true })).split("\n");
+    carry = parts.pop()!;
+    for (const text of parts) yield { text, no: ++no, terminated: true };
   }
-  if (carry.length) yield { text: decoder.decode(carry), no: ++no, terminated: false };
+  carry += decoder.decode();
+  if (carry) yield { text: carry, no: ++no, terminated: false };
 }
