@@ -227,7 +227,11 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       // leftovers of a run that was killed (this host's only: we hold its lock)
       await client.delete(stagingDir(target.root, hostDir), true);
     } catch (e) {
-      return failAll(report, todo, e, finish);
+      const msg = (e as Error).message;
+      warn(`ship: ${msg}`);
+      for (const src of todo) report.failed.push({ name: src.name, error: msg });
+      report.exitCode = exitFor(e);
+      return finish();
     }
     for (let i = 0; i < todo.length; i++) {
       const src = todo[i];
@@ -253,7 +257,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
           for (const rest of todo.slice(i + 1)) {
             report.failed.push({ name: rest.name, error: "not tried: " + outcome.message });
           }
-          report.exitCode = outcome instanceof HdfsPermissionError ? EXIT.NOPERM : EXIT.TEMPFAIL;
+          report.exitCode = exitFor(outcome);
           break;
         }
         continue;
@@ -336,17 +340,9 @@ async function shipWithRetries(
   }
 }
 
-function failAll(
-  report: ShipReport,
-  todo: SourceFile[],
-  e: unknown,
-  finish: () => ShipReport,
-): ShipReport {
-  const msg = (e as Error).message;
-  for (const src of todo) report.failed.push({ name: src.name, error: msg });
-  report.exitCode = e instanceof HdfsPermissionError ? EXIT.NOPERM : EXIT.TEMPFAIL;
-  console.error(`ship: ${msg}`);
-  return finish();
+/** HDFS refused (fix the configuration) or is unavailable (the next run retries). */
+function exitFor(e: unknown): number {
+  return e instanceof HdfsPermissionError ? EXIT.NOPERM : EXIT.TEMPFAIL;
 }
 
 /** A compressed copy of a journaled file (logrotate compressed it after we shipped it)? */
