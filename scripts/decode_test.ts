@@ -1,46 +1,23 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { encodeExec, encodeStats, type ExecEvent, isoFromNs } from "./lib/log_codec.ts";
-import { textToBytes } from "./lib/text_bytes.ts";
+import { encodeExec, encodeStats, type ExecEvent } from "./lib/log_codec.ts";
+import { execEvent } from "./lib/exec_event.ts";
 
 const decode = new URL("./decode.ts", import.meta.url).pathname;
 
 function ev(i: number, argv: string[]): ExecEvent {
-  const bytes = argv.reduce((n, a) => n + textToBytes(a).length + 1, 0);
-  return {
-    type: "exec",
-    version: 1,
+  return execEvent({
     time_ns: `179587931321589702${i}`,
-    time: isoFromNs(`179587931321589702${i}`),
     boot_id: "ab".repeat(16),
-    cpu: 0,
     seq: i,
     pid: 100 + i,
-    ppid: 1,
-    tid: 100 + i,
     start_ns: "5",
     pstart_ns: "1",
-    uid: 0,
-    gid: 0,
-    euid: 0,
-    egid: 0,
-    auid: null,
-    ses: null,
-    tty: "",
-    cgroup_id: "1",
-    syscall: "execve",
-    ret: 0,
-    flags: 0,
     comm: "x",
     pcomm: "sh",
     filename: "/bin/x",
-    cwd: "",
-    argc: argv.length,
-    arg_bytes: bytes,
-    argv_captured: argv.length,
-    argv_captured_bytes: bytes,
     argv,
-  };
+  });
 }
 
 async function runDecode(...files: string[]) {

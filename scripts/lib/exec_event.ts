@@ -1,0 +1,50 @@
+/**
+ * A complete exec event from the few fields a test or a generator cares
+ * about: the rest are those of a plain, successful execve by root, and the
+ * argv counts are derived from `argv`.
+ *
+ * @module
+ */
+
+import { type ExecEvent, isoFromNs, utf8Length } from "./log_codec.ts";
+
+/** An exec event at `time_ns` with `over` applied. */
+export function execEvent(over: Partial<ExecEvent> & { time_ns: string }): ExecEvent {
+  const argv = over.argv ?? [];
+  const bytes = argv.reduce((n, a) => n + utf8Length(a) + 1, 0);
+  const pid = over.pid ?? 100;
+  return {
+    type: "exec",
+    version: 1,
+    time: isoFromNs(over.time_ns),
+    boot_id: "0123456789abcdef0123456789abcdef",
+    cpu: 0,
+    seq: 0,
+    pid,
+    ppid: 1,
+    tid: pid,
+    start_ns: "1",
+    pstart_ns: "0",
+    uid: 0,
+    gid: 0,
+    euid: 0,
+    egid: 0,
+    auid: null,
+    ses: null,
+    tty: "",
+    cgroup_id: "1",
+    syscall: "execve",
+    ret: 0,
+    flags: 0,
+    comm: "",
+    pcomm: "",
+    filename: "",
+    cwd: "",
+    argc: argv.length,
+    arg_bytes: bytes,
+    argv_captured: argv.length,
+    argv_captured_bytes: bytes,
+    argv,
+    ...over,
+  };
+}
