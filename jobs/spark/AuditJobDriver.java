@@ -240,9 +240,7 @@ public final class AuditJobDriver {
     writer.setDaemon(true);
     writer.start();
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
-    return new Iterator<String>() {
-      String next = advance();
-
+    return new Lookahead() {
       String advance() {
         try {
           for (;;) {
@@ -267,22 +265,34 @@ public final class AuditJobDriver {
           throw new RuntimeException("deno " + side + " side: " + e, e);
         }
       }
-
-      public boolean hasNext() {
-        return next != null;
-      }
-
-      public String next() {
-        if (next == null) throw new NoSuchElementException();
-        String l = next;
-        next = advance();
-        return l;
-      }
     };
   }
 
+  /** An iterator that reads one element ahead: subclasses say how to get the next, null at the end. */
+  abstract static class Lookahead implements Iterator<String> {
+    private String next;
+    private boolean started;
+
+    abstract String advance();
+
+    public boolean hasNext() {
+      if (!started) {
+        next = advance();
+        started = true;
+      }
+      return next != null;
+    }
+
+    public String next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      String l = next;
+      next = advance();
+      return l;
+    }
+  }
+
   /** Lines of a partition's files, each prefixed by its host (percent-encoded, as in the path) and a tab. */
-  static final class FileLines implements Iterator<String> {
+  static final class FileLines extends Lookahead {
     final Iterator<String> files;
     final Configuration conf;
     final LongAccumulator corrupt;
@@ -290,14 +300,12 @@ public final class AuditJobDriver {
     BufferedReader cur;
     String host;
     String path;
-    String next;
 
     FileLines(Iterator<String> files, Configuration conf, LongAccumulator corrupt) {
       this.files = files;
       this.conf = conf;
       this.corrupt = corrupt;
       this.codecs = new CompressionCodecFactory(conf);
-      this.next = advance();
     }
 
     String advance() {
@@ -330,17 +338,6 @@ public final class AuditJobDriver {
           cur = null;
         }
       }
-    }
-
-    public boolean hasNext() {
-      return next != null;
-    }
-
-    public String next() {
-      if (next == null) throw new NoSuchElementException();
-      String l = next;
-      next = advance();
-      return l;
     }
   }
 }
