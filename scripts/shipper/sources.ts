@@ -44,37 +44,40 @@ export async function findClosedFiles(
   const now = options.now ?? Date.now();
   const minAge = options.minAgeMs ?? 60_000;
   const real = await Deno.realPath(dir);
-  const writers = await filesOpenForWriting(real);
-  const ready: SourceFile[] = [];
-  const busy: BusyFile[] = [];
+  const candidates: { name: string; path: string; st: Deno.FileInfo }[] = [];
   for await (const e of Deno.readDir(real)) {
     if (!e.isFile || !pattern.test(e.name)) continue;
     const path = `${real}/${e.name}`;
-    let st: Deno.FileInfo;
     try {
-      st = await Deno.lstat(path);
+      const st = await Deno.lstat(path);
+      if (st.isFile) candidates.push({ name: e.name, path, st });
     } catch {
-      continue; // gone meanwhile
+      // gone meanwhile
     }
-    if (!st.isFile) continue;
+  }
+  const ready: SourceFile[] = [];
+  const busy: BusyFile[] = [];
+  // the /proc walk only when there is something to ship (most cron runs have nothing)
+  const writers = candidates.length ? await filesOpenForWriting(real) : new Map<string, number>();
+  for (const { name, path, st } of candidates) {
     const w = writers.get(`${st.dev}:${st.ino}`);
     if (w) {
-      busy.push({ name: e.name, why: `open for writing by pid ${w}` });
+      busy.push({ name, why: `open for writing by pid ${w}` });
       continue;
     }
     const mtimeMs = st.mtime?.getTime() ?? 0;
     if (now - mtimeMs < minAge) {
-      busy.push({ name: e.name, why: `modified ${Math.round((now - mtimeMs) / 1000)} s ago` });
+      busy.push({ name, why: `modified ${Math.round((now - mtimeMs) / 1000)} s ago` });
       continue;
     }
     ready.push({
-      name: e.name,
+      name,
       path,
       size: st.size,
       mtimeMs,
       dev: st.dev,
       ino: st.ino ?? 0,
-      gz: e.name.endsWith(".gz") || await hasGzipMagic(path),
+      gz: name.endsWith(".gz") || await hasGzipMagic(path),
     });
   }
   ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
