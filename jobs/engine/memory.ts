@@ -33,14 +33,15 @@ export function runInMemory<K extends Json, V extends Json, R>(
   const groups = new Map<string, { key: K; values: V[] }>();
   for (const input of inputs) {
     const local = new Map<string, { key: K; values: V[] }>();
-    const emit = (key: K, value: V) => add(local, key, value);
+    const emit = (key: K, value: V) => addToGroup(local, key, value);
     for (const line of input.lines) {
       const r = decodeInput(input.host, line, options.day, counters);
       if (r) job.map(r, emit, ctx);
     }
     for (const [k, g] of local) {
-      if (job.combine) job.combine(g.key, g.values, (key, value) => add(groups, key, value), ctx);
-      else for (const v of g.values) add(groups, g.key, v);
+      if (job.combine) {
+        job.combine(g.key, g.values, (key, value) => addToGroup(groups, key, value), ctx);
+      } else for (const v of g.values) addToGroup(groups, g.key, v);
       local.delete(k);
     }
   }
@@ -52,7 +53,8 @@ export function runInMemory<K extends Json, V extends Json, R>(
   return { rows, counters };
 }
 
-function add<K extends Json, V extends Json>(
+/** Appends `value` to `key`'s group (grouped by the key's JSON text). */
+export function addToGroup<K extends Json, V extends Json>(
   m: Map<string, { key: K; values: V[] }>,
   key: K,
   value: V,

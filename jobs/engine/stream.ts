@@ -16,7 +16,7 @@
 
 import { CounterMap, type Job, type Json } from "../job.ts";
 import { decodeInput } from "./input.ts";
-import { compareText } from "./memory.ts";
+import { addToGroup, compareText } from "./memory.ts";
 
 /** Prefix of the counters line. */
 export const COUNTERS_PREFIX = "\u0000counters\t";
@@ -35,12 +35,7 @@ export async function* mapSide<K extends Json, V extends Json, R>(
   const held = new Map<string, { key: K; values: V[] }>();
   const out: string[] = [];
   const emit = job.combine
-    ? (key: K, value: V) => {
-      const k = JSON.stringify(key);
-      const g = held.get(k);
-      if (g) g.values.push(value);
-      else held.set(k, { key, values: [value] });
-    }
+    ? (key: K, value: V) => addToGroup(held, key, value)
     : (key: K, value: V) => out.push(`${JSON.stringify(key)}\t${JSON.stringify(value)}`);
   const flush = function* () {
     for (const g of held.values()) {
