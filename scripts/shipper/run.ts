@@ -119,6 +119,8 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
   const host = options.host ?? Deno.hostname();
   const hostDir = sanitizeHost(host);
   const target = parseWebHdfsUrl(options.to);
+  const from = await Deno.stat(options.from).catch(() => undefined);
+  if (!from?.isDirectory) throw new TypeError(`--from "${options.from}" is not a directory`);
   const stateDir = options.stateDir ?? "/var/lib/syscall-audit";
   const quarantineDir = options.quarantineDir ?? `${options.from}/${stem}.quarantine`;
   const report: ShipReport = {
