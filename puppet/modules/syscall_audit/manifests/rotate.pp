@@ -14,7 +14,8 @@ class syscall_audit::rotate {
   $cron = "${p}/etc/cron.d/syscall-audit-rotate"
 
   if $syscall_audit::mode == 'absent' {
-    file { [$cron, "${p}${conf}"]:
+    # the rule goes with config_dir
+    file { $cron:
       ensure => absent,
       backup => false,
     }

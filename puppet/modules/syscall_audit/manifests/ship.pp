@@ -12,7 +12,13 @@ class syscall_audit::ship {
   $wrapper = "${p}${dir}/bin/ship"
   $cron = "${p}/etc/cron.d/syscall-audit-ship"
 
-  if $syscall_audit::mode == 'absent' or $syscall_audit::ship_to =~ Undef {
+  if $syscall_audit::mode == 'absent' {
+    # the wrapper goes with install_dir
+    file { $cron:
+      ensure => absent,
+      backup => false,
+    }
+  } elsif $syscall_audit::ship_to =~ Undef {
     file { [$wrapper, $cron]:
       ensure => absent,
       backup => false,

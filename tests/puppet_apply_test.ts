@@ -1,0 +1,274 @@
+/**
+ * The Puppet module, checked by Puppet's own tools and applied for real (`puppet apply`) into a
+ * temporary file-system root: contents and modes, a second apply that changes nothing, a release
+ * change, drift repaired, `ensure => absent`, and hosts gated by the module's fact.
+ */
+
+import assert from "node:assert/strict";
+import {
+  buildRelease,
+  MODULE,
+  puppetApply,
+  RELEASES,
+  sh,
+  skeleton,
+  tree,
+} from "./puppet_helpers.ts";
+
+const FACT_DIR = `${MODULE}/lib/facter`;
+
+async function files(dir: string, ext: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory) out.push(...await files(`${dir}/${e.name}`, ext));
+    else if (e.name.endsWith(ext)) out.push(`${dir}/${e.name}`);
+  }
+  return out.sort();
+}
+
+function manifest(rootDir: string, extra = ""): string {
+  return `class { 'syscall_audit':
+  root           => '${rootDir}',
+  release_source => 'file://${RELEASES}',
+  rotate_minute  => 7,
+  ship_to        => 'webhdfs://nn1.example:9870,nn2.example:9870/audit/raw',
+  ship_user      => 'audit',
+  ship_max_rate  => '20M',
+  collector_args => ['--max-arg-bytes', '4096', 'odd "arg" 100%'],
+  ${extra}
+}
+`;
+}
+
+Deno.test("syscall_audit module passes puppet parser validate, puppet-lint and epp validate", async () => {
+  const pp = [
+    ...await files(`${MODULE}/manifests`, ".pp"),
+    ...await files(`${MODULE}/functions`, ".pp"),
+    ...await files(`${MODULE}/types`, ".pp"),
+  ];
+  assert.ok(pp.length >= 10, `manifests found: ${pp.length}`);
+  const parse = await sh("puppet", ["parser", "validate", ...pp]);
+  assert.equal(parse.code, 0, parse.out);
+  const epp = await sh("puppet", [
+    "epp",
+    "validate",
+    ...await files(`${MODULE}/templates`, ".epp"),
+  ]);
+  assert.equal(epp.code, 0, epp.out);
+  const lint = await sh("puppet-lint", ["--fail-on-warnings", MODULE]);
+  assert.equal(lint.code, 0, lint.out);
+  const ruby = await sh("ruby", ["-c", `${FACT_DIR}/syscall_audit.rb`]);
+  assert.equal(ruby.code, 0, ruby.out);
+  const meta = JSON.parse(await Deno.readTextFile(`${MODULE}/metadata.json`));
+  assert.equal(meta.name.split("-")[1], "syscall_audit");
+  // every parameter of the main class has its default in data/common.yaml
+  const init = await Deno.readTextFile(`${MODULE}/manifests/init.pp`);
+  const data = await Deno.readTextFile(`${MODULE}/data/common.yaml`);
+  const params = [...init.matchAll(/^\s+[A-Z][^$\n]*\$([a-z_]+),$/gm)].map((m) => m[1]);
+  assert.ok(params.length > 30, `parameters found: ${params.length}`);
+  for (const p of params) assert.match(data, new RegExp(`^syscall_audit::${p}:`, "m"), p);
+});
+
+Deno.test("syscall_audit fact reports this host supported and gates old kernels and no-BTF hosts", async () => {
+  const here = await sh("facter", ["--json", "--custom-dir", FACT_DIR, "syscall_audit"]);
+  const fact = JSON.parse(here.out.slice(here.out.indexOf("{"))).syscall_audit;
+  assert.equal(fact.status, "supported", here.out);
+  assert.equal(fact.btf, true);
+  assert.equal(fact.kernel, Deno.osRelease());
+  assert.equal(fact.ringbuf, true);
+  assert.equal(fact.cap_bpf, true);
+
+  const centos6 = await sh("facter", ["--custom-dir", FACT_DIR, "syscall_audit_status"], {
+    FACTER_kernelrelease: "2.6.32-754.35.1.el6.x86_64",
+  });
+  assert.match(
+    centos6.out,
+    /^unsupported: kernel 2\.6\.32-754\.35\.1\.el6\.x86_64 is older than 5\.8/m,
+  );
+  const noBtf = await Deno.makeTempDir({ prefix: "fact_root_" });
+  try {
+    const centos7 = await sh("facter", ["--custom-dir", FACT_DIR, "syscall_audit_status"], {
+      FACTER_kernelrelease: "3.10.0-1160.el7.x86_64",
+      SYSCALL_AUDIT_FACT_ROOT: noBtf,
+    });
+    assert.match(centos7.out, /^unsupported: kernel 3\.10\.0-1160\.el7\.x86_64 is older/m);
+    const r = await sh("facter", ["--custom-dir", FACT_DIR, "syscall_audit_status"], {
+      SYSCALL_AUDIT_FACT_ROOT: noBtf,
+    });
+    assert.match(r.out, /^unsupported: no kernel BTF \(\/sys\/kernel\/btf\/vmlinux missing/m);
+  } finally {
+    await Deno.remove(noBtf, { recursive: true });
+  }
+});
+
+Deno.test("class syscall_audit installs into a root, changes nothing the second time, and absent removes it", async () => {
+  await buildRelease();
+  await buildRelease("0.1.0+t2");
+  const work = await Deno.makeTempDir({ prefix: "puppet_apply_" });
+  const r = `${work}/root`;
+  try {
+    await skeleton(r);
+    const empty = await tree(r);
+
+    const first = await puppetApply(work, manifest(r));
+    assert.equal(first.code, 2, first.output);
+    const installed = await tree(r);
+    for (
+      const line of [
+        "f 0644 etc/cron.d/syscall-audit-rotate",
+        "f 0644 etc/cron.d/syscall-audit-ship",
+        "f 0644 etc/syscall-audit/logrotate.conf",
+        "f 0644 etc/systemd/system/syscall-audit-collector.service",
+        "f 0755 opt/syscall-audit/bin/check",
+        "f 0700 opt/syscall-audit/bin/ship",
+        "l 0777 opt/syscall-audit/current",
+        "f 0755 opt/syscall-audit/releases/0.1.0/deno",
+        "f 0644 opt/syscall-audit/releases/0.1.0/collect.js",
+        "f 0644 opt/syscall-audit/releases/0.1.0/exec.bpf.o",
+        "f 0644 opt/syscall-audit/releases/0.1.0/ship.js",
+        "d 0700 var/lib/syscall-audit",
+      ]
+    ) assert.ok(installed.includes(line), `${line} in\n${installed.join("\n")}`);
+    assert.equal(await Deno.readLink(`${r}/opt/syscall-audit/current`), "releases/0.1.0");
+    for (const f of ["deno", "collect.js", "exec.bpf.o", "ship.js"]) {
+      const a = await Deno.readFile(`${RELEASES}/0.1.0/${f}`);
+      const b = await Deno.readFile(`${r}/opt/syscall-audit/releases/0.1.0/${f}`);
+      assert.ok(a.length === b.length && a.every((x, i) => x === b[i]), `${f} copied whole`);
+    }
+
+    const unit = await Deno.readTextFile(`${r}/etc/systemd/system/syscall-audit-collector.service`);
+    assert.match(unit, /^# Managed by Puppet \(syscall_audit 0\.1\.0\)/);
+    assert.match(
+      unit,
+      /^ExecStart=\/opt\/syscall-audit\/current\/deno run --allow-all \S+ \/opt\/syscall-audit\/current\/collect\.js --log \/var\/log\/syscall_audit\.log --object \/opt\/syscall-audit\/current\/exec\.bpf\.o --libbpf libbpf\.so\.1 --max-arg-bytes 4096 "odd \\"arg\\" 100%%"$/m,
+    );
+    for (
+      const line of [
+        "KillSignal=SIGTERM",
+        "Restart=on-failure",
+        "CPUQuota=25%",
+        "MemoryMax=128M",
+        "Nice=10",
+        "IOSchedulingClass=idle",
+        "CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_RESOURCE",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/log",
+        "SystemCallFilter=@system-service bpf perf_event_open",
+      ]
+    ) assert.ok(unit.split("\n").includes(line), line);
+    assert.doesNotMatch(unit, /^MemoryDenyWriteExecute/m);
+
+    const rotate = await Deno.readTextFile(`${r}/etc/syscall-audit/logrotate.conf`);
+    assert.match(rotate, /^\/var\/log\/syscall_audit\.log \{$/m);
+    for (const d of ["daily", "maxsize 256M", "rotate 60", "dateext", "delaycompress"]) {
+      assert.match(rotate, new RegExp(`^\\s+${d}$`, "m"), d);
+    }
+    assert.match(rotate, /^\s+create 0600 root root$/m);
+    assert.doesNotMatch(rotate, /^\s+copytruncate/m);
+    assert.match(rotate, /systemctl kill --signal=HUP syscall-audit-collector\.service/);
+    const rotateCron = await Deno.readTextFile(`${r}/etc/cron.d/syscall-audit-rotate`);
+    assert.match(
+      rotateCron,
+      /^7 \* \* \* \* root logrotate --state \/var\/lib\/syscall-audit\/logrotate\.status \/etc\/syscall-audit\/logrotate\.conf$/m,
+    );
+    const shipCron = await Deno.readTextFile(`${r}/etc/cron.d/syscall-audit-ship`);
+    assert.match(
+      shipCron,
+      /^12 \* \* \* \* root \/opt\/syscall-audit\/bin\/ship --splay 30m 2>&1 \| logger -t syscall-audit-ship$/m,
+    );
+    const ship = await Deno.readTextFile(`${r}/opt/syscall-audit/bin/ship`);
+    assert.match(
+      ship,
+      /ship\.js --from \/var\/log --log-name syscall_audit\.log --to webhdfs:\/\/nn1\.example:9870,nn2\.example:9870\/audit\/raw --state-dir \/var\/lib\/syscall-audit --min-age 60s --keep-days 0 --user audit --max-rate 20M "\$@"$/m,
+    );
+
+    const second = await puppetApply(work, manifest(r));
+    assert.equal(second.code, 0, `second apply changed something:\n${second.output}`);
+
+    // drift is repaired: a hand-edited unit and a removed cron entry come back
+    await Deno.writeTextFile(
+      `${r}/etc/systemd/system/syscall-audit-collector.service`,
+      unit.replace("CPUQuota=25%", "CPUQuota=100%"),
+    );
+    await Deno.remove(`${r}/etc/cron.d/syscall-audit-ship`);
+    const repaired = await puppetApply(work, manifest(r));
+    assert.equal(repaired.code, 2, repaired.output);
+    assert.equal(
+      await Deno.readTextFile(`${r}/etc/systemd/system/syscall-audit-collector.service`),
+      unit,
+    );
+    assert.equal(await Deno.readTextFile(`${r}/etc/cron.d/syscall-audit-ship`), shipCron);
+
+    // a new release: installed beside, current flips, the old one is purged
+    const upgrade = manifest(r, "version        => '0.1.0+t2',");
+    const up = await puppetApply(work, upgrade);
+    assert.equal(up.code, 2, up.output);
+    assert.equal(await Deno.readLink(`${r}/opt/syscall-audit/current`), "releases/0.1.0+t2");
+    const releases = [...Deno.readDirSync(`${r}/opt/syscall-audit/releases`)].map((e) => e.name);
+    assert.deepEqual(releases, ["0.1.0+t2"]);
+    assert.match(
+      await Deno.readTextFile(`${r}/etc/systemd/system/syscall-audit-collector.service`),
+      /^# Managed by Puppet \(syscall_audit 0\.1\.0\+t2\)/,
+    );
+    assert.equal((await puppetApply(work, upgrade)).code, 0);
+
+    const absent = manifest(r, "ensure         => absent,");
+    const gone = await puppetApply(work, absent);
+    assert.equal(gone.code, 2, gone.output);
+    assert.deepEqual(await tree(r), empty);
+    const again = await puppetApply(work, absent);
+    assert.equal(again.code, 0, again.output);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("class syscall_audit leaves a CentOS 6-like host and a no-BTF host alone, and the run succeeds", async () => {
+  await buildRelease();
+  const work = await Deno.makeTempDir({ prefix: "puppet_gate_" });
+  const r = `${work}/root`;
+  const noBtf = `${work}/sysfs`;
+  try {
+    await skeleton(r);
+    await Deno.mkdir(noBtf);
+    const empty = await tree(r);
+    const hosts: [string, Record<string, string>, RegExp][] = [
+      [
+        "CentOS 6",
+        { FACTER_kernelrelease: "2.6.32-754.35.1.el6.x86_64" },
+        /unsupported: kernel 2\.6\.32-754\.35\.1\.el6\.x86_64 is older than 5\.8/,
+      ],
+      [
+        "CentOS 7",
+        { FACTER_kernelrelease: "3.10.0-1160.el7.x86_64", SYSCALL_AUDIT_FACT_ROOT: noBtf },
+        /unsupported: kernel 3\.10\.0-1160\.el7\.x86_64 is older than 5\.8/,
+      ],
+      ["no BTF", { SYSCALL_AUDIT_FACT_ROOT: noBtf }, /unsupported: no kernel BTF/],
+    ];
+    for (const [host, env, reason] of hosts) {
+      const run = await puppetApply(work, manifest(r), env);
+      assert.equal(run.code, 0, `${host}: ${run.output}`);
+      assert.match(run.output, reason, host);
+      assert.match(run.output, /the collector is not run on this host/, host);
+      assert.deepEqual(await tree(r), empty, host);
+    }
+
+    // installed, then the collector's own check fails here: files stay (so the fact keeps
+    // reporting the check), nothing fails
+    assert.equal((await puppetApply(work, manifest(r))).code, 2);
+    const installed = await tree(r);
+    const check = `${work}/check`;
+    await Deno.writeTextFile(
+      check,
+      "#!/bin/sh\necho 'fail load  BPF: Operation not permitted'\necho 'unsupported: lockdown=confidentiality forbids BPF'\nexit 1\n",
+    );
+    await Deno.chmod(check, 0o755);
+    const failing = await puppetApply(work, manifest(r), { SYSCALL_AUDIT_CHECK: check });
+    assert.equal(failing.code, 0, failing.output);
+    assert.match(failing.output, /unsupported: lockdown=confidentiality forbids BPF/);
+    assert.deepEqual(await tree(r), installed);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
