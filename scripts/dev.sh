@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in clang llvm libbpf-dev bpftool logrotate auditd bpftrace gcc libc6-dev gzip curl time; do
+for p in clang llvm libbpf-dev bpftool logrotate auditd bpftrace gcc libc6-dev gzip curl time \
+  puppet puppet-lint cron systemd util-linux; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -14,6 +14,7 @@ import {
   skeleton,
   tree,
 } from "./puppet_helpers.ts";
+import { reference } from "../scripts/puppet_reference.ts";
 
 const FACT_DIR = `${MODULE}/lib/facter`;
 
@@ -67,6 +68,12 @@ Deno.test("syscall_audit module passes puppet parser validate, puppet-lint and e
   const params = [...init.matchAll(/^\s+[A-Z][^$\n]*\$([a-z_]+),$/gm)].map((m) => m[1]);
   assert.ok(params.length > 30, `parameters found: ${params.length}`);
   for (const p of params) assert.match(data, new RegExp(`^syscall_audit::${p}:`, "m"), p);
+  // REFERENCE.md is generated from these doc comments: it must be current
+  assert.equal(
+    await Deno.readTextFile(`${MODULE}/REFERENCE.md`),
+    await reference(),
+    "REFERENCE.md is stale: run deno run -A scripts/puppet_reference.ts",
+  );
 });
 
 Deno.test("syscall_audit fact reports this host supported and gates old kernels and no-BTF hosts", async () => {
