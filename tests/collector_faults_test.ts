@@ -3,35 +3,17 @@
  * with a torn tail, a full disk. Needs root.
  */
 import assert from "node:assert/strict";
-import { buildExecs, Collector, delay, records, storm, waitFor } from "./live_helpers.ts";
-
-async function lineCount(path: string): Promise<number> {
-  try {
-    const b = await Deno.readFile(path);
-    let n = 0;
-    for (const x of b) if (x === 0x0a) n++;
-    return n;
-  } catch {
-    return 0;
-  }
-}
-
-/** Exec events of a storm with this marker: argv[2] (the index) -> count. */
-function tally(exec: { argv: string[] }[], marker: string): Map<number, number> {
-  const seen = new Map<number, number>();
-  for (const e of exec) {
-    if (e.argv[1] === marker) seen.set(Number(e.argv[2]), (seen.get(Number(e.argv[2])) ?? 0) + 1);
-  }
-  return seen;
-}
-
-function assertExactlyOnce(seen: Map<number, number>, n: number, what: string) {
-  const dup = [...seen].filter(([, c]) => c > 1).map(([i]) => i);
-  assert.deepEqual(dup, [], `${what}: duplicated execs`);
-  const missing: number[] = [];
-  for (let i = 0; i < n; i++) if (!seen.has(i)) missing.push(i);
-  assert.deepEqual(missing.slice(0, 20), [], `${what}: ${missing.length} execs missing`);
-}
+import {
+  assertExactlyOnce,
+  buildExecs,
+  Collector,
+  delay,
+  lineCount,
+  records,
+  storm,
+  tally,
+  waitFor,
+} from "./live_helpers.ts";
 
 Deno.test("collector loses and duplicates nothing across logrotate (create mode) under an exec storm", async () => {
   await buildExecs();

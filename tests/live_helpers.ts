@@ -142,3 +142,33 @@ export async function storm(n: number, marker: string, par = 2): Promise<number>
   assert.equal(out.code, 0);
   return Number(new TextDecoder().decode(out.stdout).split(" ")[0]);
 }
+
+/** Lines (LF bytes) in a file; 0 when it is missing. */
+export async function lineCount(path: string): Promise<number> {
+  try {
+    const b = await Deno.readFile(path);
+    let n = 0;
+    for (const x of b) if (x === 0x0a) n++;
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
+/** Exec events of a storm with this marker: argv[2] (the index) -> count. */
+export function tally(exec: { argv: string[] }[], marker: string): Map<number, number> {
+  const seen = new Map<number, number>();
+  for (const e of exec) {
+    if (e.argv[1] === marker) seen.set(Number(e.argv[2]), (seen.get(Number(e.argv[2])) ?? 0) + 1);
+  }
+  return seen;
+}
+
+/** Every storm exec 0..n-1 seen exactly once. */
+export function assertExactlyOnce(seen: Map<number, number>, n: number, what: string) {
+  const dup = [...seen].filter(([, c]) => c > 1).map(([i]) => i);
+  assert.deepEqual(dup, [], `${what}: duplicated execs`);
+  const missing: number[] = [];
+  for (let i = 0; i < n; i++) if (!seen.has(i)) missing.push(i);
+  assert.deepEqual(missing.slice(0, 20), [], `${what}: ${missing.length} execs missing`);
+}
