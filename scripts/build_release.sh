@@ -50,6 +50,12 @@ else
   sed "s/VERSION = \"$base\";/VERSION = \"$version\";/" "$here/build/collect.js" >"$tmp/collect.js"
 fi
 deno bundle --quiet "$here/scripts/ship.ts" -o "$tmp/ship.js"
+# the analysis bundle and driver, fresh, when a Spark is at hand (its jars compile the driver);
+# without one the edge node builds them on its first run (it has Spark and a JDK)
+if [ -n "${SPARK_HOME:-}" ] || command -v spark-submit >/dev/null 2>&1 || [ -d "$here/build/spark/venv" ]; then
+  (cd "$here" && deno eval --quiet \
+    'import { build, findSparkHome } from "./scripts/analyze/run.ts"; await build(await findSparkHome());')
+fi
 # the project for the analysis edge node: tracked files as they are in the work tree, plus the
 # prebuilt analysis bundle and driver when present (newer than their sources: no rebuild there)
 (

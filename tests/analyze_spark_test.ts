@@ -6,39 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
 import { generateDay } from "../scripts/lib/gen_day.ts";
-import { analyze, AnalyzeError, findSparkHome, type JobResult } from "../scripts/analyze/run.ts";
-import { runInMemory } from "../jobs/engine/memory.ts";
-import { suspiciousExec } from "../jobs/suspicious_exec.ts";
+import { analyze, AnalyzeError, findSparkHome } from "../scripts/analyze/run.ts";
+import { csvRows, inMemory } from "./analyze_helpers.ts";
 import { startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";
 
 const DAY = "2026-11-27";
 const quiet = () => {};
-
-/** The in-memory engine over a local layout root. */
-async function inMemory(root: string, threshold: number) {
-  const inputs = [];
-  for await (const h of Deno.readDir(`${root}/dt=${DAY}`)) {
-    for await (const f of Deno.readDir(`${root}/dt=${DAY}/${h.name}`)) {
-      const text = new TextDecoder().decode(
-        gunzipSync(await Deno.readFile(`${root}/dt=${DAY}/${h.name}/${f.name}`)),
-      );
-      inputs.push({ host: decodeURIComponent(h.name.slice(5)), lines: text.split("\n") });
-    }
-  }
-  return runInMemory(suspiciousExec({ threshold }), inputs, { day: DAY });
-}
-
-/** The CSV written by the job, as rows. */
-async function csvRows(r: JobResult) {
-  const [header, ...lines] = (await Deno.readTextFile(r.csv)).trim().split("\n");
-  assert.equal(header, "parent,command,count");
-  return lines.map((l) => {
-    const [parent, command, count] = l.split(",");
-    return { parent, command, count: Number(count) };
-  });
-}
 
 const byKey = (a: { parent: string; command: string }, b: { parent: string; command: string }) =>
   JSON.stringify([a.parent, a.command]) < JSON.stringify([b.parent, b.command]) ? -1 : 1;
@@ -54,7 +28,7 @@ Deno.test("analyze on Spark", async (t) => {
     faults: false,
     seed: 3,
   });
-  const want = await inMemory(clean, 5);
+  const want = await inMemory(clean, DAY, 5);
   assert.ok(want.rows.length >= 4, `${want.rows.length} rows`);
   const params = ["threshold=5"];
   try {
@@ -67,7 +41,7 @@ Deno.test("analyze on Spark", async (t) => {
         params,
         progress: quiet,
       });
-      assert.deepStrictEqual(await csvRows(r), [...want.rows].sort(byKey));
+      assert.deepStrictEqual(await csvRows(r.csv), [...want.rows].sort(byKey));
       assert.equal(r.rows, want.rows.length);
       assert.equal(r.counters["input/records"], want.counters.values.get("input/records"));
       assert.equal(
@@ -206,7 +180,7 @@ print(s.sql("SELECT count(*) AS n, sum(count) AS total FROM default.audit_suspic
           params,
           progress: quiet,
         });
-        assert.deepStrictEqual(await csvRows(r), [...want.rows].sort(byKey));
+        assert.deepStrictEqual(await csvRows(r.csv), [...want.rows].sort(byKey));
         // and through WebHDFS, results written into HDFS this time
         const [w] = await analyze({
           date: DAY,
@@ -295,7 +269,7 @@ print(s.sql("SELECT count(*) AS n, sum(count) AS total FROM default.audit_suspic
             progress: quiet,
             conf: ["spark.driver.host=127.0.0.1", "spark.executor.memory=768m"],
           });
-          assert.deepStrictEqual(await csvRows(r), [...want.rows].sort(byKey));
+          assert.deepStrictEqual(await csvRows(r.csv), [...want.rows].sort(byKey));
           // the executors ran the deno binary Spark shipped into their work directory
           assert.ok(r.executor_deno.startsWith(`${work}/`), r.executor_deno);
         } finally {
