@@ -261,6 +261,18 @@ Deno.test("class syscall_audit leaves a CentOS 6-like host and a no-BTF host alo
       assert.deepEqual(await tree(r), empty, host);
     }
 
+    // this VM itself: a new kernel with BTF, but PID 1 is not systemd. Applied to / (--noop, to
+    // be safe should the gate ever break): nothing would change
+    const here = await puppetApply(
+      work,
+      `class { 'syscall_audit': release_source => 'file://${RELEASES}' }`,
+      {},
+      ["--noop"],
+    );
+    assert.equal(here.code, 0, here.output);
+    assert.match(here.output, /unsupported: this host does not run systemd/);
+    assert.doesNotMatch(here.output, /current_value|Would have/);
+
     // installed, then the collector's own check fails here: files stay (so the fact keeps
     // reporting the check), nothing fails
     assert.equal((await puppetApply(work, manifest(r))).code, 2);

@@ -41,6 +41,7 @@ export async function puppetApply(
   work: string,
   manifest: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<ApplyResult> {
   await Deno.mkdir(`${work}/puppet`, { recursive: true });
   const file = `${work}/puppet/site.pp`;
@@ -57,6 +58,7 @@ export async function puppetApply(
     `${work}/puppet/var`,
     "--codedir",
     `${work}/puppet/code`,
+    ...args,
     file,
   ], env);
   return { code: r.code, output: quiet(r.out) };

@@ -143,9 +143,15 @@ class syscall_audit (
     Hash    => $facts['syscall_audit'],
     default => {},
   }
-  $status = $facts['syscall_audit_status'] ? {
+  $fact_status = $facts['syscall_audit_status'] ? {
     String  => $facts['syscall_audit_status'],
     default => 'unsupported: the syscall_audit facts are missing (is pluginsync on?)',
+  }
+  # the collector runs as a systemd service: a host booted with another init is not supported
+  $no_systemd = $manage_service and $prefix == '' and $audit['systemd'] == false
+  $status = ($fact_status == 'supported' and $no_systemd) ? {
+    true    => 'unsupported: this host does not run systemd (no /run/systemd/system)',
+    default => $fact_status,
   }
   $supported = $force or $status == 'supported'
 
@@ -179,7 +185,6 @@ class syscall_audit (
     } else {
       Class['syscall_audit::install'] -> Class['syscall_audit::rotate']
       -> Class['syscall_audit::ship'] -> Class['syscall_audit::collector']
-      Class['syscall_audit::install'] ~> Class['syscall_audit::collector']
     }
   }
 }

@@ -9,6 +9,7 @@
 #                           btf         => true,            # /sys/kernel/btf/vmlinux (CO-RE)
 #                           ringbuf     => true,            # bpf_ringbuf_* in /proc/kallsyms (nil: unreadable)
 #                           cap_bpf     => true,            # CAP_BPF/CAP_PERFMON exist (cap_last_cap >= 39)
+#                           systemd     => true,            # booted with systemd (/run/systemd/system)
 #                           installed   => true,            # <install_dir>/bin/check exists
 #                           check       => "supported: this host can run the collector",
 #                                                           # the collector's own `--check` verdict (installed hosts)
@@ -67,6 +68,8 @@ module SyscallAuditFacts
       'btf' => File.file?(path('/sys/kernel/btf/vmlinux')),
       'ringbuf' => ringbuf,
       'cap_bpf' => cap_bpf,
+      # sd_booted(): the class runs the collector as a systemd service
+      'systemd' => File.directory?(path('/run/systemd/system')),
     }
     command = ENV.fetch('SYSCALL_AUDIT_CHECK', path('/opt/syscall-audit/bin/check'))
     facts['installed'] = File.executable?(command.split.first.to_s)
