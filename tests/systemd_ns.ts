@@ -344,6 +344,9 @@ async function prepare(dir: string, state: State, overlays: string[]): Promise<H
   await Deno.mkdir(`${dir}/upper/dev`, { recursive: true });
   await Deno.mkdir(`${dir}/work/dev`, { recursive: true });
 
+  const keep = [ROOT.replace(/\/$/, ""), dir].filter((k, i, all) =>
+    within(k, "/tmp") && !all.slice(0, i).some((o) => within(k, o))
+  );
   const d = quote(dir);
   const inner = [
     "#!/bin/bash",
@@ -355,7 +358,18 @@ async function prepare(dir: string, state: State, overlays: string[]): Promise<H
     "set -x",
     "mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run",
     `mkdir -p /run/lock /run/systemd/system ${CONTROL}`,
+    // a work tree (or this namespace's own dir) under /tmp stays visible through the fresh /tmp
+    ...keep.flatMap((
+      k,
+      i,
+    ) => [`mkdir -p /run/sa-keep/${i}`, `mount --bind ${quote(k)} /run/sa-keep/${i}`]),
     "mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp",
+    ...keep.flatMap((k, i) => [
+      `mkdir -p ${quote(k)}`,
+      `mount --bind /run/sa-keep/${i} ${quote(k)}`,
+      `umount /run/sa-keep/${i}`,
+    ]),
+    ...(keep.length ? ["rmdir /run/sa-keep/* /run/sa-keep"] : []),
     ...mounts,
     // /dev: overlay over the devtmpfs so that e.g. /dev/log symlinks never reach the host.
     'mkdir -p "$d/mnt/dev"',
