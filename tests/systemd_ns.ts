@@ -105,7 +105,7 @@ export interface BootOptions {
   overlays?: readonly string[];
   /** Until `systemctl is-system-running` answers running/degraded; default 15000. */
   timeoutMs?: number;
-  /** Where the per-namespace temp dir goes; default `<repo>/build/systemd-ns`. Not under /tmp. */
+  /** Where the per-namespace temp dir goes; default `<repo>/build/systemd-ns` (under /tmp it is kept visible inside). */
   baseDir?: string;
   /** Start systemd-journald inside (so `journalctl -u` works); default true. */
   journald?: boolean;
@@ -522,7 +522,7 @@ export class SystemdNamespace {
     if (/[,:\\\s]/.test(realBase)) {
       throw new Error(`baseDir unusable in mount options: ${realBase}`);
     }
-    for (const p of [...overlays, "/tmp", "/run", "/dev", "/proc", "/sys"]) {
+    for (const p of [...overlays, "/run", "/dev", "/proc", "/sys"]) {
       if (within(realBase, p)) throw new Error(`baseDir ${realBase} must not be under ${p}`);
     }
     await cleanStale(realBase);
