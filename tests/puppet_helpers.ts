@@ -18,7 +18,7 @@ export interface ApplyResult {
 }
 
 /** Output lines Facter prints on this VM (PID 1 is not readable) that say nothing about the module. */
-function quiet(text: string): string {
+export function quiet(text: string): string {
   return text.split("\n").filter((l) => !l.includes("/proc/1/environ")).join("\n");
 }
 
@@ -46,22 +46,28 @@ export async function puppetApply(
   await Deno.mkdir(`${work}/puppet`, { recursive: true });
   const file = `${work}/puppet/site.pp`;
   await Deno.writeTextFile(file, manifest);
-  const r = await sh("puppet", [
+  const r = await sh("puppet", [...applyArgs(`${work}/puppet`), ...args, file], env);
+  return { code: r.code, output: quiet(r.out) };
+}
+
+/**
+ * `puppet apply` arguments with the modules of this repository and Puppet's own state (confdir,
+ * vardir, codedir) under `state`; `--detailed-exitcodes` (see {@link ApplyResult}).
+ */
+export function applyArgs(state: string): string[] {
+  return [
     "apply",
     "--detailed-exitcodes",
     "--color=false",
     "--modulepath",
     MODULES,
     "--confdir",
-    `${work}/puppet/conf`,
+    `${state}/conf`,
     "--vardir",
-    `${work}/puppet/var`,
+    `${state}/var`,
     "--codedir",
-    `${work}/puppet/code`,
-    ...args,
-    file,
-  ], env);
-  return { code: r.code, output: quiet(r.out) };
+    `${state}/code`,
+  ];
 }
 
 /** Builds a release into build/release/<version> (scripts/build_release.sh); returns its directory. */

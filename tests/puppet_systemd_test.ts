@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/lib/log_codec.ts";
 import { rotatedPattern } from "../scripts/shipper/sources.ts";
 import { assertExactlyOnce, buildExecs, delay, storm, tally, waitFor } from "./live_helpers.ts";
-import { buildRelease, MODULE, MODULES, RELEASES } from "./puppet_helpers.ts";
+import { applyArgs, buildRelease, MODULE, quiet, RELEASES } from "./puppet_helpers.ts";
 import { SystemdNamespace } from "./systemd_ns.ts";
 import { csvRows, inMemory } from "./analyze_helpers.ts";
 import { generateDay } from "../scripts/lib/gen_day.ts";
@@ -32,24 +32,8 @@ function manifest(extra = ""): string {
 
 /** `puppet apply` inside the namespace, with its own Puppet state in the namespace's /tmp. */
 async function puppetApplyIn(ns: SystemdNamespace, manifest: string) {
-  const r = await ns.run([
-    "puppet",
-    "apply",
-    "--detailed-exitcodes",
-    "--color=false",
-    "--modulepath",
-    MODULES,
-    "--confdir",
-    "/tmp/puppet/conf",
-    "--vardir",
-    "/tmp/puppet/var",
-    "--codedir",
-    "/tmp/puppet/code",
-    "-e",
-    manifest,
-  ]);
-  const output = (r.stdout + r.stderr).split("\n").filter((l) => !l.includes("/proc/1/environ"))
-    .join("\n");
+  const r = await ns.run(["puppet", ...applyArgs("/tmp/puppet"), "-e", manifest]);
+  const output = quiet(r.stdout + r.stderr);
   return { code: r.code, output };
 }
 

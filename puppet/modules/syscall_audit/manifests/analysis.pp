@@ -103,27 +103,11 @@ class syscall_audit::analysis (
       ensure => directory,
       mode   => '0755',
     }
-    file { "${p}${dir}/releases":
-      ensure       => directory,
-      mode         => '0755',
-      recurse      => true,
-      recurselimit => 1,
-      purge        => true,
-      force        => true,
-    }
-    file { "${p}${release}":
-      ensure => directory,
-      mode   => '0755',
-    }
-    file { "${p}${release}/deno":
-      ensure => file,
-      source => "${release_source}/${version}/deno",
-      mode   => '0755',
-    }
-    file { "${p}${release}/src.tar.gz":
-      ensure => file,
-      source => "${release_source}/${version}/src.tar.gz",
-      mode   => '0644',
+    syscall_audit::release { 'analysis':
+      releases => "${p}${dir}/releases",
+      version  => $version,
+      source   => $release_source,
+      files    => { 'deno' => '0755', 'src.tar.gz' => '0644' },
     }
     # unpacked again whenever the archive's content changes (tar keeps the mtimes: the prebuilt
     # analysis bundle and driver stay newer than their sources, so the node rebuilds nothing);

@@ -11,8 +11,6 @@ class syscall_audit::install {
   $config_dir = syscall_audit::dedicated_dir('config_dir', $syscall_audit::config_dir)
   $state_dir = syscall_audit::dedicated_dir('state_dir', $syscall_audit::state_dir)
   $version = $syscall_audit::version
-  $release = "${dir}/releases/${version}"
-  $source = "${syscall_audit::release_source}/${version}"
 
   File {
     owner  => 'root',
@@ -40,30 +38,11 @@ class syscall_audit::install {
       ensure => directory,
       mode   => '0700',
     }
-    # one release kept: a version change removes the previous one
-    file { "${p}${dir}/releases":
-      ensure       => directory,
-      mode         => '0755',
-      recurse      => true,
-      recurselimit => 1,
-      purge        => true,
-      force        => true,
-    }
-    file { "${p}${release}":
-      ensure => directory,
-      mode   => '0755',
-    }
-    file { "${p}${release}/deno":
-      ensure => file,
-      source => "${source}/deno",
-      mode   => '0755',
-    }
-    ['collect.js', 'exec.bpf.o', 'ship.js'].each |$f| {
-      file { "${p}${release}/${f}":
-        ensure => file,
-        source => "${source}/${f}",
-        mode   => '0644',
-      }
+    syscall_audit::release { 'collector':
+      releases => "${p}${dir}/releases",
+      version  => $version,
+      source   => $syscall_audit::release_source,
+      files    => { 'deno' => '0755', 'collect.js' => '0644', 'exec.bpf.o' => '0644', 'ship.js' => '0644' },
     }
     # relative, so the tree is whole under any root
     file { "${p}${dir}/current":
