@@ -155,11 +155,12 @@ export async function reference(): Promise<string> {
       if (e) entries.push(e);
     }
   }
-  // public classes first: the main class, then the rest by name
+  // within each section (render() picks them by kind): public before private, the main class
+  // first, then by name
   entries.sort((a, b) =>
-    a.kind !== b.kind ? 0 : (a.api === "private" ? 1 : 0) - (b.api === "private" ? 1 : 0) ||
-      (a.name === "syscall_audit" ? -1 : b.name === "syscall_audit" ? 1 : 0) ||
-      a.name.localeCompare(b.name)
+    (a.api === "private" ? 1 : 0) - (b.api === "private" ? 1 : 0) ||
+    (a.name === "syscall_audit" ? -1 : b.name === "syscall_audit" ? 1 : 0) ||
+    a.name.localeCompare(b.name)
   );
   return render(entries, defaults(await Deno.readTextFile(`${MODULE}data/common.yaml`)));
 }

@@ -51,8 +51,8 @@ class syscall_audit::analysis (
   String[1]                     $input,
   Syscall_audit::Ensure         $ensure,
   Syscall_audit::Path           $root,
-  Pattern[/\A[0-9A-Za-z][0-9A-Za-z._+-]*\z/] $version,
-  Pattern[/\A(puppet|file|https?):\/\//] $release_source,
+  Syscall_audit::Version        $version,
+  Syscall_audit::Source         $release_source,
   Syscall_audit::Path           $install_dir,
   Optional[String[1]]           $output,
   String[1]                     $master,
@@ -66,10 +66,7 @@ class syscall_audit::analysis (
   Pattern[/\A[a-z_][a-z0-9_-]*\z/] $user,
   Syscall_audit::Path           $log_file,
 ) {
-  $p = $root ? {
-    '/'     => '',
-    default => regsubst($root, '/+\z', ''),
-  }
+  $p = syscall_audit::prefix($root)
   $dir = syscall_audit::dedicated_dir('install_dir', $install_dir)
   $release = "${dir}/releases/${version}"
   $cron = "${p}/etc/cron.d/syscall-audit-analyze"

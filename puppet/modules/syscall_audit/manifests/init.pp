@@ -93,8 +93,8 @@ class syscall_audit (
   Syscall_audit::Ensure           $ensure,
   Syscall_audit::Path             $root,
   Boolean                         $force,
-  Pattern[/\A[0-9A-Za-z][0-9A-Za-z._+-]*\z/] $version,
-  Pattern[/\A(puppet|file|https?):\/\//] $release_source,
+  Syscall_audit::Version          $version,
+  Syscall_audit::Source           $release_source,
   Syscall_audit::Path             $install_dir,
   Syscall_audit::Path             $config_dir,
   Syscall_audit::Path             $state_dir,
@@ -125,11 +125,7 @@ class syscall_audit (
   Syscall_audit::Duration         $ship_min_age,
   Array[String[1]]                $ship_args,
 ) {
-  # '/' -> '', '/tmp/t/' -> '/tmp/t': prefix of every managed path
-  $prefix = $root ? {
-    '/'     => '',
-    default => regsubst($root, '/+\z', ''),
-  }
+  $prefix = syscall_audit::prefix($root)
 
   $log_parent = regsubst($log_file, '/[^/]*\z', '')
   $log_dir = $log_parent ? {

@@ -12,8 +12,8 @@
 #   File name => mode.
 define syscall_audit::release (
   String[1]                     $releases,
-  String[1]                     $version,
-  String[1]                     $source,
+  Syscall_audit::Version        $version,
+  Syscall_audit::Source         $source,
   Hash[String[1], Pattern[/\A0[0-7]{3}\z/]] $files,
 ) {
   if $caller_module_name != $module_name {
