@@ -32,3 +32,9 @@ export async function csvRows(csv: string) {
     return { parent, command, count: Number(count) };
   });
 }
+
+/** The order of the job's CSV rows: by (parent, command). */
+export const byKey = (
+  a: { parent: string; command: string },
+  b: { parent: string; command: string },
+) => JSON.stringify([a.parent, a.command]) < JSON.stringify([b.parent, b.command]) ? -1 : 1;

@@ -8,14 +8,11 @@
 import assert from "node:assert/strict";
 import { generateDay } from "../scripts/lib/gen_day.ts";
 import { analyze, AnalyzeError, findSparkHome } from "../scripts/analyze/run.ts";
-import { csvRows, inMemory } from "./analyze_helpers.ts";
+import { byKey, csvRows, inMemory } from "./analyze_helpers.ts";
 import { startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";
 
 const DAY = "2026-11-27";
 const quiet = () => {};
-
-const byKey = (a: { parent: string; command: string }, b: { parent: string; command: string }) =>
-  JSON.stringify([a.parent, a.command]) < JSON.stringify([b.parent, b.command]) ? -1 : 1;
 
 Deno.test("analyze on Spark", async (t) => {
   const tmp = await Deno.makeTempDir({ prefix: "analyze-test-" });

@@ -190,6 +190,17 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
       /ship\.js --from \/var\/log --log-name syscall_audit\.log --to webhdfs:\/\/nn1\.example:9870,nn2\.example:9870\/audit\/raw --state-dir \/var\/lib\/syscall-audit --min-age 60s --keep-days 0 --user audit --max-rate 20M "\$@"$/m,
     );
 
+    // the unit and the shipper wrapper run Deno with the project's own tasks' settings (deno.json)
+    const tasks =
+      JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+    for (const [task, text] of [["collect", unit], ["ship", ship]]) {
+      const command: string = tasks[task].command;
+      for (const setting of [/--v8-flags=\S+/, /MALLOC_ARENA_MAX=\d+/, /TZ=UTC/]) {
+        const want = setting.exec(command)![0];
+        assert.ok(text.includes(want), `${task}: ${want} as in deno.json`);
+      }
+    }
+
     const second = await puppetApply(work, manifest(r));
     assert.equal(second.code, 0, `second apply changed something:\n${second.output}`);
 

@@ -70,14 +70,25 @@ export function applyArgs(state: string): string[] {
   ];
 }
 
-/** Builds a release into build/release/<version> (scripts/build_release.sh); returns its directory. */
-export async function buildRelease(version?: string): Promise<string> {
-  const r = await sh("bash", [
-    `${root}scripts/build_release.sh`,
-    ...(version ? ["--version", version] : []),
-  ]);
-  if (r.code !== 0) throw new Error(`build_release failed: ${r.out}`);
-  return r.out.trim().split("\n").pop()!;
+const releases = new Map<string, Promise<string>>();
+
+/**
+ * Builds a release into build/release/<version> (scripts/build_release.sh), once per test process
+ * and version (the sources do not change during a run); returns its directory.
+ */
+export function buildRelease(version = ""): Promise<string> {
+  let built = releases.get(version);
+  if (!built) {
+    built = sh("bash", [
+      `${root}scripts/build_release.sh`,
+      ...(version ? ["--version", version] : []),
+    ]).then((r) => {
+      if (r.code !== 0) throw new Error(`build_release failed: ${r.out}`);
+      return r.out.trim().split("\n").pop()!;
+    });
+    releases.set(version, built);
+  }
+  return built;
 }
 
 /** The directories a minimal host has, under `rootDir`. */

@@ -7,12 +7,20 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/lib/log_codec.ts";
+import type { ExecEvent, StatsEvent } from "../scripts/lib/log_codec.ts";
 import { rotatedPattern } from "../scripts/shipper/sources.ts";
-import { assertExactlyOnce, buildExecs, delay, storm, tally, waitFor } from "./live_helpers.ts";
+import {
+  assertExactlyOnce,
+  buildExecs,
+  delay,
+  records,
+  storm,
+  tally,
+  waitFor,
+} from "./live_helpers.ts";
 import { applyArgs, buildRelease, MODULE, quiet, RELEASES } from "./puppet_helpers.ts";
 import { SystemdNamespace } from "./systemd_ns.ts";
-import { csvRows, inMemory } from "./analyze_helpers.ts";
+import { byKey, csvRows, inMemory } from "./analyze_helpers.ts";
 import { generateDay } from "../scripts/lib/gen_day.ts";
 import { findSparkHome } from "../scripts/analyze/run.ts";
 
@@ -54,29 +62,21 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
     };
     const mainPid = async () =>
       Number((await sh(`systemctl show -p MainPID --value ${UNIT}`)).trim());
-    /** Every record of the live log and its rotated files (inside the namespace). */
+    /** Every record of the live log and its rotated files, read in the namespace's /var overlay. */
+    const logDir = `${ns.upperOf("/var")}/log`;
     const logRecords = async () => {
-      const names = (await sh(`ls -1 /var/log`)).split("\n").filter((n) =>
+      const names = [...Deno.readDirSync(logDir)].map((e) => e.name).filter((n) =>
         n === "syscall_audit.log" || rotatedPattern("syscall_audit.log").test(n)
       );
       const exec: ExecEvent[] = [];
       const stats: StatsEvent[] = [];
       const perFile = new Map<string, ExecEvent[]>();
       for (const n of names) {
-        // read through the namespace (the overlay's upper dir holds only what changed)
-        const text = await sh(`zcat -f /var/log/${n}`);
-        const lines = text.split("\n");
-        assert.equal(lines.pop(), "", `${n} ends with a whole line`);
-        const mine: ExecEvent[] = [];
-        for (const l of lines) {
-          const r = decodeLine(l);
-          assert.notEqual(r.type, "bad", `${n}: ${l.slice(0, 120)}`);
-          if (r.type === "exec") {
-            exec.push(r);
-            mine.push(r);
-          } else if (r.type === "stats") stats.push(r);
-        }
-        perFile.set(n, mine);
+        const r = await records(`${logDir}/${n}`);
+        assert.deepEqual(r.bad, [], `${n}: whole, decodable lines only`);
+        exec.push(...r.exec);
+        stats.push(...r.stats);
+        perFile.set(n, r.exec);
       }
       return { names, exec, stats, perFile };
     };
@@ -272,9 +272,7 @@ Deno.test("class syscall_audit::analysis on an edge node: its daily command anal
     }
     assert.deepStrictEqual(
       await csvRows(`${work}/out/suspicious_exec.csv`),
-      [...want.rows].sort((a, b) =>
-        JSON.stringify([a.parent, a.command]) < JSON.stringify([b.parent, b.command]) ? -1 : 1
-      ),
+      [...want.rows].sort(byKey),
     );
     const jarAfter = await ns.run(["stat", "-c", "%Y", `${src}/build/analyze/driver.jar`]);
     assert.equal(jarAfter.stdout, jarBefore.stdout, "nothing rebuilt on the node");

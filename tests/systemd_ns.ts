@@ -22,6 +22,8 @@
  * @module
  */
 
+import { delay } from "./live_helpers.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 const SYSTEMD = "/lib/systemd/systemd";
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -144,7 +146,6 @@ interface State {
   createdHostDirs: string[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const decoder = new TextDecoder();
 
@@ -235,7 +236,7 @@ async function removeCgroup(dir: string): Promise<void> {
       }
     }
     if (!busy || attempt >= 50) return;
-    await sleep(20);
+    await delay(20);
   }
 }
 
@@ -576,7 +577,7 @@ export class SystemdNamespace {
     ) {
       if (exited) return await fail("namespace setup exited early");
       if (performance.now() > deadline) return await fail("unshare did not start");
-      await sleep(5);
+      await delay(5);
     }
     for (const h of hierarchies) {
       await Deno.writeTextFile(`${h.parent}/cgroup.procs`, String(child.pid));
@@ -587,7 +588,7 @@ export class SystemdNamespace {
     while (readOr(`/proc/${initPid}/comm`).trim() !== "systemd") {
       if (exited) return await fail("namespace setup exited before exec'ing systemd");
       if (performance.now() > deadline) return await fail("systemd was not exec'ed in time");
-      await sleep(5);
+      await delay(5);
     }
     systemdPid = initPid;
     const ns = new SystemdNamespace(child, systemdPid, dir, state);
@@ -603,7 +604,7 @@ export class SystemdNamespace {
           `systemd did not reach running/degraded within ${timeoutMs} ms (last answer: ${last})`,
         );
       }
-      await sleep(10);
+      await delay(10);
     }
 
     // 4. mask whatever DefaultDependencies/network targets would pull in, then journald.
