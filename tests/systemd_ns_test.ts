@@ -16,8 +16,8 @@ const UNIT_TEXT = `[Unit]
 Description=SystemdNamespace hardened test service
 
 [Service]
-ExecStart=/bin/bash -c 'echo "sa-ns started $$$$"; echo "start $$$$" >> ${EVENTS}; \
-trap "echo term $$$$ >> ${EVENTS}; exit 0" TERM; sleep infinity & wait'
+ExecStart=/bin/bash -c 'trap "echo term $$$$ >> ${EVENTS}; exit 0" TERM; \
+echo "sa-ns started $$$$"; echo "start $$$$" >> ${EVENTS}; sleep infinity & wait'
 CPUQuota=20%
 MemoryMax=64M
 Nice=10
@@ -113,6 +113,12 @@ Deno.test("SystemdNamespace.boot() starts a hardened unit and restart sends SIGT
     assert.match(first.status, /^Seccomp:\s+2$/m);
 
     const pid = first.pid;
+    // the events so far ("" before the first line); "start" is written once the TERM trap is set
+    const events = async () => (await ns.run(["cat", EVENTS])).stdout.trim();
+    await waitFor(
+      "start event of the first main process",
+      async () => (await events()).includes(`start ${pid}`) ? true : undefined,
+    );
     const cg = `/sys/fs/cgroup/memory/system.slice/${UNIT}`;
     if (await ns.run(["test", "-d", cg]).then((r) => r.code === 0)) {
       assert.equal(await sh(`cat ${cg}/memory.limit_in_bytes`), String(64 << 20));
@@ -155,11 +161,11 @@ Deno.test("SystemdNamespace.boot() starts a hardened unit and restart sends SIGT
     const restart = await ns.systemctl("restart", UNIT);
     assert.equal(restart.code, 0, restart.stderr);
     const second = await waitFor("restarted unit running", () => running(pid));
-    const events = await waitFor("start event of the new main process", async () => {
-      const text = await sh(`cat ${EVENTS}`);
+    const after = await waitFor("start event of the new main process", async () => {
+      const text = await events();
       return text.includes(`start ${second.pid}`) ? text : undefined;
     });
-    assert.deepEqual(events.split("\n"), [`start ${pid}`, `term ${pid}`, `start ${second.pid}`]);
+    assert.deepEqual(after.split("\n"), [`start ${pid}`, `term ${pid}`, `start ${second.pid}`]);
     const journal = await ns.run(["journalctl", "--no-pager", "-o", "cat", "-u", UNIT]);
     assert.match(journal.stdout, new RegExp(`sa-ns started ${second.pid}`));
 
