@@ -7,6 +7,13 @@
  *                        mm->arg_start..arg_end (always resident there)
  *  sys_exit_execve[at]   a failed exec: argv from the caller's pointers,
  *                        best effort, marked EF_ARGV_CALLER
+ *  sys_enter/sys_exit    (x86, raw) the same for the 32-bit execs (ia32
+ *                        binaries, int $0x80), which the syscalls:
+ *                        tracepoints do not see; filtered at once on the id
+ *
+ * The syscall of a successful exec comes from the in-flight record: on x86
+ * the kernel rewrites pt_regs->orig_ax and TS_COMPAT to the NEW image's ABI
+ * (SET_PERSONALITY, before sched_process_exec), so they cannot tell it.
  *
  * Each exec attempt yields exactly one event in the ring buffer `rb`.
  */
@@ -32,14 +39,17 @@ const volatile struct knobs knobs = {
 
 struct scratch {
 	struct event ev;
-	char data[FILENAME_CAP + CWD_CAP + ARGS_CAP + FAILED_ARG_CAP];
+	/* cwd + filename < 8 KiB, args < 16 KiB, then the exe (or a failed exec's last read) and a slack
+	 * of one path component, so every masked offset below fits */
+	char data[FILENAME_CAP + CWD_CAP + ARGS_CAP + EXE_CAP + 256];
 };
 
 struct pending {
 	const char *filename;
 	const char *const *argv;
 	__s32 dirfd;
-	__u32 kind;
+	__u16 kind;
+	__u16 compat; /* argv holds 32-bit pointers */
 };
 
 struct {
@@ -59,7 +69,15 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct kstats);
-} stats SEC(".maps");
+} stats SEC(".maps"); /* pinned by user space: survives collector restarts within a boot */
+
+/* Written by user space only (its cumulative counters, pinned beside stats). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ustats);
+} ustats SEC(".maps");
 
 /*
  * Exec attempts in flight, by thread id: written at sys_enter, removed at
@@ -73,10 +91,11 @@ struct {
 	__type(value, struct pending);
 } inflight SEC(".maps");
 
-static __always_inline int remember(const char *filename, const char *const *argv, int dirfd, __u32 kind)
+static __always_inline int remember(const char *filename, const char *const *argv, int dirfd, __u32 kind,
+				    __u32 compat)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending p = { .filename = filename, .argv = argv, .dirfd = dirfd, .kind = kind };
+	struct pending p = { .filename = filename, .argv = argv, .dirfd = dirfd, .kind = kind, .compat = compat };
 
 	if (bpf_map_update_elem(&inflight, &tid, &p, BPF_ANY)) {
 		__u32 zero = 0;
@@ -90,15 +109,53 @@ static __always_inline int remember(const char *filename, const char *const *arg
 SEC("tracepoint/syscalls/sys_enter_execve")
 int enter_execve(struct trace_event_raw_sys_enter *ctx)
 {
-	return remember((const char *)ctx->args[0], (const char *const *)ctx->args[1], -100, KIND_EXECVE);
+	return remember((const char *)ctx->args[0], (const char *const *)ctx->args[1], -100, KIND_EXECVE, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 {
 	return remember((const char *)ctx->args[1], (const char *const *)ctx->args[2], (int)ctx->args[0],
-			KIND_EXECVEAT);
+			KIND_EXECVEAT, 0);
 }
+
+#if defined(__TARGET_ARCH_x86)
+/* ia32 syscall numbers, and thread_info.status's "in a 32-bit syscall" bit */
+#define NR_IA32_EXECVE 11
+#define NR_IA32_EXECVEAT 358
+#define TS_COMPAT 0x0002
+
+static __always_inline int in_compat_syscall(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u32 status = 0;
+
+	if (!bpf_core_field_exists(t->thread_info.status))
+		return 0;
+	bpf_core_read(&status, sizeof(status), &t->thread_info.status);
+	return status & TS_COMPAT;
+}
+
+/* Every syscall of the host passes here: the id test comes first and is all most of them cost. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(enter_compat, struct pt_regs *regs, long id)
+{
+	__u32 bx, cx, dx;
+
+	if (id != NR_IA32_EXECVE && id != NR_IA32_EXECVEAT)
+		return 0;
+	if (!in_compat_syscall())
+		return 0;
+	bx = BPF_CORE_READ(regs, bx);
+	cx = BPF_CORE_READ(regs, cx);
+	dx = BPF_CORE_READ(regs, dx);
+	if (id == NR_IA32_EXECVE)
+		return remember((const char *)(unsigned long)bx, (const char *const *)(unsigned long)cx, -100,
+				KIND_EXECVE, 1);
+	return remember((const char *)(unsigned long)cx, (const char *const *)(unsigned long)dx, (int)bx,
+			KIND_EXECVEAT, 1);
+}
+#endif
 
 /* The per-CPU scratch event, numbered. */
 static __always_inline struct scratch *begin(void)
@@ -112,6 +169,7 @@ static __always_inline struct scratch *begin(void)
 		return 0;
 	e = &s->ev;
 	e->seq = st->seq++;
+	e->lost = st->lost_pending;
 	e->cpu = bpf_get_smp_processor_id();
 	e->boot_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = bpf_get_current_cgroup_id();
@@ -121,8 +179,38 @@ static __always_inline struct scratch *begin(void)
 	e->filename_len = 0;
 	e->cwd_len = 0;
 	e->args_len = 0;
-	e->_pad = 0;
+	e->exe_len = 0;
+	e->dev = 0;
+	e->ino = 0;
+	e->_pad[0] = 0;
+	e->_pad[1] = 0;
+	e->_pad[2] = 0;
 	return s;
+}
+
+/* self_exec_id: u32 before 5.7, u64 since; read at the target's size (little-endian) */
+static __always_inline __u64 exec_id(struct task_struct *t)
+{
+	__u64 v = 0;
+
+	bpf_core_read(&v, bpf_core_field_size(t->self_exec_id) & 15, &t->self_exec_id);
+	return v;
+}
+
+/* Image counters and namespaces (probe reads: the same on every kind of program). */
+static __always_inline void fill_ids(struct event *e, struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct pid_namespace *pns = 0;
+
+	e->xid = exec_id(task);
+	e->pxid = exec_id(BPF_CORE_READ(task, real_parent));
+	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->userns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
+	level &= 31; /* MAX_PID_NS_LEVEL is 32 */
+	bpf_core_read(&pns, sizeof(pns), &pid->numbers[level].ns);
+	e->pidns = BPF_CORE_READ(pns, ns.inum);
 }
 
 /*
@@ -213,8 +301,8 @@ static __always_inline __u32 put_cwd(struct scratch *s, struct task_struct *task
 		if (d == root_d && vm == root_vm)
 			return pos;
 		parent = BPF_CORE_READ(d, d_parent);
-		if (d == parent) {
-			/* root of a mount: continue from its mount point */
+		if (d == BPF_CORE_READ(vm, mnt_root)) {
+			/* root of a mount (a bind mount's root need not be its own parent): on from its mount point */
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 			if (up == mnt)
 				return pos;
@@ -223,7 +311,9 @@ static __always_inline __u32 put_cwd(struct scratch *s, struct task_struct *task
 			vm = &up->mnt;
 			continue;
 		}
-		if (pos > CWD_CAP - 256)
+		if (d == parent)
+			return pos; /* a disconnected dentry: nothing above it */
+		if (pos > CWD_CAP - 257)
 			break;
 		n = bpf_probe_read_kernel_str(&s->data[pos], 256, BPF_CORE_READ(d, d_name.name));
 		if (n > 0)
@@ -232,6 +322,68 @@ static __always_inline __u32 put_cwd(struct scratch *s, struct task_struct *task
 	}
 	s->ev.flags |= EF_CWD_CUT;
 	return pos;
+}
+
+/*
+ * Walk the executed file's path up to the root of the mount namespace,
+ * writing each component NUL-terminated, leaf first, at data[base..]. Sets
+ * EF_CHROOT when the walk passes the process root first, EF_EXE_NONAME for an
+ * unhashed dentry that is not a mount root (memfd, deleted), EF_EXE_CUT when
+ * the path does not fit. Returns the bytes written.
+ */
+static __always_inline __u32 put_exe(struct scratch *s, struct task_struct *task, struct file *file, __u32 base)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct dentry *root_d = BPF_CORE_READ(fs, root.dentry);
+	struct vfsmount *root_vm = BPF_CORE_READ(fs, root.mnt);
+	struct mount *ns_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root);
+	struct mount *mnt = container_of(vm, struct mount, mnt);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	int i;
+
+	s->ev.exe_len = 0;
+	if (!file)
+		return 0;
+	s->ev.ino = BPF_CORE_READ(inode, i_ino);
+	s->ev.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (!BPF_CORE_READ(d, d_hash.pprev) && d != BPF_CORE_READ(vm, mnt_root))
+		s->ev.flags |= EF_EXE_NONAME;
+	/* base = cwd + filename (< 8 KiB) + args (< 16 KiB), both masked by the caller */
+	for (i = 0; i < EXE_MAX_DEPTH; i++) {
+		struct dentry *parent;
+		__u32 idx, pos;
+		long n;
+
+		/* the position lives in the event (memory): every loop-head state is alike, so the verifier prunes */
+		pos = s->ev.exe_len & (EXE_CAP - 1);
+		if (d == BPF_CORE_READ(vm, mnt_root)) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			if (mnt == ns_root || up == mnt)
+				return pos;
+			if (d == root_d && vm == root_vm)
+				s->ev.flags |= EF_CHROOT;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vm = &up->mnt;
+			continue;
+		}
+		if (d == root_d && vm == root_vm)
+			s->ev.flags |= EF_CHROOT;
+		if (pos > EXE_CAP - 257)
+			break;
+		parent = BPF_CORE_READ(d, d_parent);
+		idx = base + pos;
+		n = bpf_probe_read_kernel_str(&s->data[idx], 256, BPF_CORE_READ(d, d_name.name));
+		if (n > 0)
+			s->ev.exe_len = pos + n;
+		if (d == parent)
+			return s->ev.exe_len & (EXE_CAP - 1); /* a pseudo or disconnected dentry (memfd): its name is all */
+		d = parent;
+	}
+	s->ev.flags |= EF_EXE_CUT;
+	return s->ev.exe_len & (EXE_CAP - 1);
 }
 
 /* Boot time of the last wakeup of user space (racy across CPUs; a race costs one extra wakeup). */
@@ -258,10 +410,14 @@ static __always_inline void submit(void *ctx, struct scratch *s, __u32 size)
 	}
 	if (size > sizeof(*s))
 		size = sizeof(*s);
+	st = bpf_map_lookup_elem(&stats, &zero);
 	if (bpf_ringbuf_output(&rb, s, size, flags)) {
-		st = bpf_map_lookup_elem(&stats, &zero);
-		if (st)
+		if (st) {
 			st->rb_lost++;
+			st->lost_pending++;
+		}
+	} else if (st) {
+		st->lost_pending = 0;
 	}
 }
 
@@ -316,18 +472,21 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct pending *p;
 	struct mm_struct *mm;
 	unsigned long arg_start, arg_end;
-	__u32 off, len, max;
+	__u32 off, len, max, exe;
 	__u32 key = old_pid;
 	const char *fname;
 
 	if (!s)
 		return 0;
 	fill_task_btf(&s->ev, task);
+	fill_ids(&s->ev, task);
 	s->ev.tid = old_pid;
 	s->ev.ret = 0;
 	p = bpf_map_lookup_elem(&inflight, &key);
 	if (p) {
 		s->ev.kind = p->kind;
+		if (p->compat)
+			s->ev.flags |= EF_COMPAT;
 		bpf_map_delete_elem(&inflight, &key);
 	} else {
 		s->ev.flags |= EF_NO_ENTER;
@@ -359,23 +518,25 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		len = 0;
 	}
 	s->ev.args_len = len;
-	submit(ctx, s, HDR_SIZE + off + len);
+	exe = put_exe(s, task, BPF_CORE_READ(bprm, file), off + len);
+	s->ev.exe_len = exe;
+	submit(ctx, s, HDR_SIZE + off + len + exe);
 	return 0;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int on_exit(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending *p = bpf_map_lookup_elem(&inflight, &tid);
 	struct task_struct *task;
 	struct scratch *s;
 	const char *const *argv;
-	__u32 off, i, maxn;
+	__u32 off, i, maxn, psz;
 	long n;
 
 	if (!p)
 		return 0; /* success (handled at sched_process_exec) or not ours */
-	if (ctx->ret >= 0) {
+	if (ret >= 0) {
 		bpf_map_delete_elem(&inflight, &tid);
 		return 0;
 	}
@@ -386,9 +547,13 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	}
 	fill_task_core(&s->ev, task);
-	s->ev.ret = ctx->ret;
+	fill_ids(&s->ev, task);
+	s->ev.ret = ret;
 	s->ev.kind = p->kind;
 	s->ev.flags |= EF_ARGV_CALLER;
+	if (p->compat)
+		s->ev.flags |= EF_COMPAT;
+	psz = p->compat ? 4 : 8;
 	argv = p->argv;
 
 	/* filename from the caller; getname() already faulted it in */
@@ -403,13 +568,13 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		s->ev.argc = COUNT_UNKNOWN;
 		s->ev.args_size = 0; /* COUNT_UNKNOWN once an element may be cut */
 		for (i = 0; i < FAILED_ARGS_CAP; i++) {
-			const char *arg = 0;
+			unsigned long arg = 0;
 			/* a no-op mask: keeps the loop-head states alike, so the verifier prunes */
 			asm volatile("" : "+r"(used));
 			used &= 2 * ARGS_CAP - 1;
 			if (i >= maxn)
 				break;
-			if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
+			if (bpf_probe_read_user(&arg, psz, (const char *)argv + i * psz)) {
 				s->ev.flags |= EF_ARGV_FAULT;
 				break;
 			}
@@ -423,7 +588,7 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 			idx = used;
 			asm volatile("" : "+r"(idx));
 			idx = (idx & (ARGS_CAP - 1)) + (base & (FILENAME_CAP + CWD_CAP - 1));
-			n = bpf_probe_read_user_str(&s->data[idx], FAILED_ARG_CAP, arg);
+			n = bpf_probe_read_user_str(&s->data[idx], FAILED_ARG_CAP, (const char *)arg);
 			if (n <= 0) {
 				s->ev.flags |= EF_ARGV_FAULT;
 				break;
@@ -457,11 +622,26 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_exit(ctx);
+	return on_exit(ctx, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_exit(ctx);
+	return on_exit(ctx, ctx->ret);
 }
+
+#if defined(__TARGET_ARCH_x86)
+/* Every syscall of the host passes here: orig_ax first; a failed 32-bit exec is still TS_COMPAT. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exit_compat, struct pt_regs *regs, long ret)
+{
+	long id = BPF_CORE_READ(regs, orig_ax);
+
+	if (id != NR_IA32_EXECVE && id != NR_IA32_EXECVEAT)
+		return 0;
+	if (!in_compat_syscall())
+		return 0;
+	return on_exit(ctx, ret);
+}
+#endif
