@@ -100,11 +100,12 @@ struct kstats {
 
 /* What user space has written so far in this boot (pinned; updated after each flush). */
 struct ustats {
-	__u64 written;      /* exec lines written (events) */
-	__u64 rb_lost;      /* kernel ring losses already accounted for */
+	__u64 written;      /* exec lines handed to the writer (S1 `events`, summed over the runs) */
+	__u64 rb_lost;      /* the kernel's rb_lost at the last update */
 	__u64 queue_lost;
-	__u64 write_lost;
-	__u64 disk_dropped;
+	__u64 write_lost;   /* already in written (lines attempted): kept for the record */
+	__u64 disk_dropped; /* likewise */
+	__u64 crash_lost;   /* summed crash_lost found at the opens so far */
 };
 
 /* Knobs, set by user space before load (one struct at offset 0 of .rodata). */

@@ -7,6 +7,7 @@ import {
   FILENAME_CAP,
   KNOBS,
   KSTATS,
+  USTATS,
 } from "./event_layout.ts";
 import * as L from "./event_layout.ts";
 
@@ -18,6 +19,12 @@ const DEFINES = [
   "EF_CWD",
   "EF_CWD_CUT",
   "EF_NO_ENTER",
+  "EF_COMPAT",
+  "EF_EXE_CUT",
+  "EF_EXE_NONAME",
+  "EF_CHROOT",
+  "KDEV_MINORBITS",
+  "EXE_CAP",
   "KIND_UNKNOWN",
   "KIND_EXECVE",
   "KIND_EXECVEAT",
@@ -44,6 +51,8 @@ int main(void) {
 ${fields("event", Object.keys(EV).filter((k) => k !== "size"))}
 ${fields("kstats", Object.keys(KSTATS).filter((k) => k !== "size"))}
 ${fields("knobs", Object.keys(KNOBS).filter((k) => k !== "size"))}
+${fields("ustats", Object.keys(USTATS).filter((k) => k !== "size"))}
+P("ustats.size", sizeof(struct ustats));
 P("event.size", sizeof(struct event));
 P("kstats.size", sizeof(struct kstats));
 P("knobs.size", sizeof(struct knobs));
@@ -74,6 +83,7 @@ Deno.test("event layout: every offset and size matches bpf/exec.h", async () => 
   for (const [k, v] of Object.entries(EV)) assert.equal(v, c[`event.${k}`], `event.${k}`);
   for (const [k, v] of Object.entries(KSTATS)) assert.equal(v, c[`kstats.${k}`], `kstats.${k}`);
   for (const [k, v] of Object.entries(KNOBS)) assert.equal(v, c[`knobs.${k}`], `knobs.${k}`);
+  for (const [k, v] of Object.entries(USTATS)) assert.equal(v, c[`ustats.${k}`], `ustats.${k}`);
   assert.equal(FILENAME_CAP, c.FILENAME_CAP);
   assert.equal(CWD_CAP, c.CWD_CAP);
   assert.equal(ARGS_CAP, c.ARGS_CAP);

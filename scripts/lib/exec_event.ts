@@ -1,5 +1,5 @@
 /**
- * A complete exec event from the few fields a test or a generator cares
+ * A complete exec event (E2) from the few fields a test or a generator cares
  * about: the rest are those of a plain, successful execve by root, and the
  * argv counts are derived from `argv`.
  *
@@ -15,7 +15,7 @@ export function execEvent(over: Partial<ExecEvent> & { time_ns: string }): ExecE
   const pid = over.pid ?? 100;
   return {
     type: "exec",
-    version: 1,
+    version: 2,
     time: isoFromNs(over.time_ns),
     boot_id: "0123456789abcdef0123456789abcdef",
     cpu: 0,
@@ -45,6 +45,16 @@ export function execEvent(over: Partial<ExecEvent> & { time_ns: string }): ExecE
     argv_captured: argv.length,
     argv_captured_bytes: bytes,
     argv,
+    lost: 0,
+    xid: "1",
+    pxid: "0",
+    mntns: 4026531841,
+    pidns: 4026531836,
+    userns: 4026531837,
+    exe: "",
+    dev: null,
+    ino: null,
+    redact: "",
     ...over,
   };
 }

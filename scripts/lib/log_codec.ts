@@ -3,7 +3,7 @@
  * the jobs. See docs/log-format.md for the format.
  *
  * A line is tab-separated fields; the first names the record type and its
- * format version (`E1` exec, `S1` stats); every v1 line ends with the field
+ * format version (`E2` exec, `E1` its predecessor, `S1` stats); every line ends with the field
  * `.`, so a torn line (host crash, full disk) can never pass as whole. Lines of
  * the seed's prototype (7 fields, no type) are read as version 0.
  *
@@ -12,8 +12,10 @@
 
 import { escapeField, unescapeField } from "./field_escape.ts";
 
-/** Version of the records this code writes. */
-export const FORMAT_VERSION = 1;
+/** Version of the exec records this code writes (E2; E1 is still read). */
+export const FORMAT_VERSION = 2;
+/** Version of the stats records. */
+export const STATS_VERSION = 1;
 /** The last field of every v1 line. */
 export const END_MARK = ".";
 
@@ -53,6 +55,52 @@ export const E1 = {
   argv: 29,
 } as const;
 
+/** Positions of the fixed fields of an `E2` line; argv follows, then END_MARK. */
+export const E2 = {
+  type: 0,
+  time: 1,
+  boot: 2,
+  cpu: 3,
+  seq: 4,
+  lost: 5,
+  pid: 6,
+  tid: 7,
+  start: 8,
+  xid: 9,
+  // the context block (ppid .. userns)
+  ppid: 10,
+  pstart: 11,
+  pxid: 12,
+  pcomm: 13,
+  uid: 14,
+  gid: 15,
+  euid: 16,
+  egid: 17,
+  auid: 18,
+  ses: 19,
+  tty: 20,
+  cgroup: 21,
+  mntns: 22,
+  pidns: 23,
+  userns: 24,
+  syscall: 25,
+  ret: 26,
+  flags: 27,
+  comm: 28,
+  filename: 29,
+  cwd: 30,
+  exe: 31,
+  dev: 32,
+  ino: 33,
+  argc: 34,
+  argbytes: 35,
+  cargc: 36,
+  cbytes: 37,
+  redact: 38,
+  /** first argv field */
+  argv: 39,
+} as const;
+
 /** Flag bits of the `flags` field (hex), as set by the kernel program. */
 export const FLAGS = {
   argv_from_caller: 0x01,
@@ -61,17 +109,31 @@ export const FLAGS = {
   cwd: 0x08,
   cwd_cut: 0x10,
   no_enter: 0x20,
-  /** set by the collector: secrets in argv were replaced by `<redacted>` */
+  /** set by the collector: secrets in argv hidden (E2: see `redact`; E1: replaced by `<redacted>`) */
   redacted: 0x40,
+  /** E2: a 32-bit syscall (ia32, int $0x80) */
+  compat: 0x80,
+  /** E2: exe path cut */
+  exe_cut: 0x100,
+  /** E2: the executed file has no name (memfd, deleted) */
+  exe_noname: 0x200,
+  /** E2: the process root is not the mount namespace's root (chroot) */
+  chroot: 0x400,
 } as const;
 
-/** Syscall letters of the `syscall` field. */
-export const SYSCALL_CODES: Record<string, string> = { e: "execve", a: "execveat", "-": "" };
+/** Syscall codes of the `syscall` field. */
+export const SYSCALL_CODES: Record<string, string> = {
+  e: "execve",
+  a: "execveat",
+  e32: "execve32",
+  a32: "execveat32",
+  "-": "",
+};
 
 /** One exec attempt. Strings may carry surrogate-escaped bytes (text_bytes.ts). */
 export interface ExecEvent {
   type: "exec";
-  /** 0: the seed prototype's line (lossy); 1: this format */
+  /** 0: the seed prototype's line (lossy); 1: E1; 2: E2 */
   version: number;
   /** wall-clock time, ns since the Unix epoch (decimal string: exceeds 2^53) */
   time_ns: string;
@@ -98,7 +160,7 @@ export interface ExecEvent {
   ses: number | null;
   tty: string;
   cgroup_id: string;
-  /** "execve", "execveat" or "" (unknown) */
+  /** "execve", "execveat", "execve32", "execveat32" or "" (unknown) */
   syscall: string;
   /** 0, or -errno of a failed exec */
   ret: number;
@@ -117,6 +179,24 @@ export interface ExecEvent {
   argv_captured: number;
   argv_captured_bytes: number;
   argv: string[];
+  // E2 only (absent on E1 and v0 records)
+  /** events this CPU lost to a full ring since its previous record */
+  lost?: number;
+  /** the process's image counter after the exec (decimal string) */
+  xid?: string;
+  /** the parent's image counter (decimal string) */
+  pxid?: string;
+  mntns?: number;
+  pidns?: number;
+  userns?: number;
+  /** the executed file's path as the kernel resolved it; "" when none */
+  exe?: string;
+  /** the executed file's device "major:minor", null when none */
+  dev?: string | null;
+  /** the executed file's inode (decimal string), null when none */
+  ino?: string | null;
+  /** where secrets were hidden: "" or "elem:off:len:hash;..." */
+  redact?: string;
 }
 
 /** A collector statistics record: counters at a point in time. */
@@ -213,46 +293,63 @@ function bytesOf(s: string): number {
   return n;
 }
 
-function decodeExec1(f: string[]): ExecEvent | BadLine {
-  if (f.length < E1.argv + 1) {
+function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
+  const X = version === 1 ? E1 : E2;
+  if (f.length < X.argv + 1) {
     return { type: "bad", reason: "malformed", detail: `exec record has ${f.length} fields` };
   }
-  const argv = f.slice(E1.argv, f.length - 1).map(unescapeField);
+  const argv = f.slice(X.argv, f.length - 1).map(unescapeField);
   const ev: ExecEvent = {
     type: "exec",
-    version: 1,
-    time_ns: decimal(f[E1.time], "time"),
-    time: isoFromNs(f[E1.time]),
-    boot_id: f[E1.boot],
-    cpu: num(f[E1.cpu], "cpu"),
-    seq: num(f[E1.seq], "seq"),
-    pid: num(f[E1.pid], "pid"),
-    ppid: num(f[E1.ppid], "ppid"),
-    tid: num(f[E1.tid], "tid"),
-    start_ns: decimal(f[E1.start], "start"),
-    pstart_ns: decimal(f[E1.pstart], "pstart"),
-    uid: num(f[E1.uid], "uid"),
-    gid: num(f[E1.gid], "gid"),
-    euid: num(f[E1.euid], "euid"),
-    egid: num(f[E1.egid], "egid"),
-    auid: optNum(f[E1.auid], "auid"),
-    ses: optNum(f[E1.ses], "ses"),
-    tty: unescapeField(f[E1.tty]),
-    cgroup_id: decimal(f[E1.cgroup], "cgroup"),
-    syscall: SYSCALL_CODES[f[E1.syscall]] ?? f[E1.syscall],
-    ret: num(f[E1.ret], "ret"),
-    flags: parseInt(f[E1.flags], 16),
-    comm: unescapeField(f[E1.comm]),
-    pcomm: unescapeField(f[E1.pcomm]),
-    filename: unescapeField(f[E1.filename]),
-    cwd: unescapeField(f[E1.cwd]),
-    argc: optNum(f[E1.argc], "argc"),
-    arg_bytes: optNum(f[E1.argbytes], "argbytes"),
-    argv_captured: num(f[E1.cargc], "cargc"),
-    argv_captured_bytes: num(f[E1.cbytes], "cbytes"),
+    version,
+    time_ns: decimal(f[X.time], "time"),
+    time: isoFromNs(f[X.time]),
+    boot_id: f[X.boot],
+    cpu: num(f[X.cpu], "cpu"),
+    seq: num(f[X.seq], "seq"),
+    pid: num(f[X.pid], "pid"),
+    ppid: num(f[X.ppid], "ppid"),
+    tid: num(f[X.tid], "tid"),
+    start_ns: decimal(f[X.start], "start"),
+    pstart_ns: decimal(f[X.pstart], "pstart"),
+    uid: num(f[X.uid], "uid"),
+    gid: num(f[X.gid], "gid"),
+    euid: num(f[X.euid], "euid"),
+    egid: num(f[X.egid], "egid"),
+    auid: optNum(f[X.auid], "auid"),
+    ses: optNum(f[X.ses], "ses"),
+    tty: unescapeField(f[X.tty]),
+    cgroup_id: decimal(f[X.cgroup], "cgroup"),
+    syscall: SYSCALL_CODES[f[X.syscall]] ?? f[X.syscall],
+    ret: num(f[X.ret], "ret"),
+    flags: parseInt(f[X.flags], 16),
+    comm: unescapeField(f[X.comm]),
+    pcomm: unescapeField(f[X.pcomm]),
+    filename: unescapeField(f[X.filename]),
+    cwd: unescapeField(f[X.cwd]),
+    argc: optNum(f[X.argc], "argc"),
+    arg_bytes: optNum(f[X.argbytes], "argbytes"),
+    argv_captured: num(f[X.cargc], "cargc"),
+    argv_captured_bytes: num(f[X.cbytes], "cbytes"),
     argv,
   };
-  if (Number.isNaN(ev.flags)) throw new SyntaxError(`flags is not hex: "${f[E1.flags]}"`);
+  if (version === 2) {
+    const dev = f[E2.dev];
+    if (dev !== "-" && !/^\d+:\d+$/.test(dev)) {
+      throw new SyntaxError(`dev is not major:minor: "${dev.slice(0, 40)}"`);
+    }
+    ev.lost = num(f[E2.lost], "lost");
+    ev.xid = decimal(f[E2.xid], "xid");
+    ev.pxid = decimal(f[E2.pxid], "pxid");
+    ev.mntns = num(f[E2.mntns], "mntns");
+    ev.pidns = num(f[E2.pidns], "pidns");
+    ev.userns = num(f[E2.userns], "userns");
+    ev.exe = unescapeField(f[E2.exe]);
+    ev.dev = dev === "-" ? null : dev;
+    ev.ino = f[E2.ino] === "-" ? null : decimal(f[E2.ino], "ino");
+    ev.redact = unescapeField(f[E2.redact]);
+  }
+  if (Number.isNaN(ev.flags)) throw new SyntaxError(`flags is not hex: "${f[X.flags]}"`);
   // integrity: the argv fields must add up to what the line says it captured
   if (argv.length !== ev.argv_captured) {
     return {
@@ -351,19 +448,18 @@ export function decodeLine(line: string): AuditRecord | BadLine {
   try {
     if (t.length >= 2 && (t[0] === "E" || t[0] === "S") && /^\d+$/.test(t.slice(1))) {
       const version = Number(t.slice(1));
-      if (version !== 1) {
+      const newest = t[0] === "E" ? FORMAT_VERSION : STATS_VERSION;
+      if (version < 1 || version > newest) {
         return {
           type: "bad",
           reason: "unknown-version",
-          detail: `record type ${
-            t[0]
-          } version ${version} is newer than this reader (${FORMAT_VERSION})`,
+          detail: `record type ${t[0]} version ${version} is not known to this reader (${newest})`,
         };
       }
       if (f[f.length - 1] !== END_MARK || f.length < 2) {
         return { type: "bad", reason: "torn", detail: "line has no end mark (cut short)" };
       }
-      return t[0] === "E" ? decodeExec1(f) : decodeStats1(f);
+      return t[0] === "E" ? decodeExec(f, version as 1 | 2) : decodeStats1(f);
     }
     if (/^[A-Z]\d+$/.test(t)) {
       return { type: "bad", reason: "unknown-version", detail: `unknown record type "${t}"` };
@@ -383,40 +479,62 @@ function optOut(v: number | null): string {
   return v === null ? "-" : String(v);
 }
 
-const SYSCALL_LETTER: Record<string, string> = { execve: "e", execveat: "a", "": "-" };
+const SYSCALL_LETTER: Record<string, string> = {
+  execve: "e",
+  execveat: "a",
+  execve32: "e32",
+  execveat32: "a32",
+  "": "-",
+};
 
-/** Encodes an exec event as an E1 line (no "\n"). The collector has a faster twin for its hot path. */
+/**
+ * Encodes an exec event as a line (no "\n"): E1 for a version-1 event, else
+ * E2 (what the collector writes; its faster twin is event_encoder.ts).
+ */
 export function encodeExec(ev: ExecEvent): string {
   const f: string[] = [];
-  f[E1.type] = "E1";
-  f[E1.time] = ev.time_ns;
-  f[E1.boot] = ev.boot_id;
-  f[E1.cpu] = String(ev.cpu);
-  f[E1.seq] = String(ev.seq);
-  f[E1.pid] = String(ev.pid);
-  f[E1.ppid] = String(ev.ppid);
-  f[E1.tid] = String(ev.tid);
-  f[E1.start] = ev.start_ns;
-  f[E1.pstart] = ev.pstart_ns;
-  f[E1.uid] = String(ev.uid);
-  f[E1.gid] = String(ev.gid);
-  f[E1.euid] = String(ev.euid);
-  f[E1.egid] = String(ev.egid);
-  f[E1.auid] = optOut(ev.auid);
-  f[E1.ses] = optOut(ev.ses);
-  f[E1.tty] = escapeField(ev.tty);
-  f[E1.cgroup] = ev.cgroup_id;
-  f[E1.syscall] = SYSCALL_LETTER[ev.syscall] ?? "-";
-  f[E1.ret] = String(ev.ret);
-  f[E1.flags] = ev.flags.toString(16);
-  f[E1.comm] = escapeField(ev.comm);
-  f[E1.pcomm] = escapeField(ev.pcomm);
-  f[E1.filename] = escapeField(ev.filename);
-  f[E1.cwd] = escapeField(ev.cwd);
-  f[E1.argc] = optOut(ev.argc);
-  f[E1.argbytes] = optOut(ev.arg_bytes);
-  f[E1.cargc] = String(ev.argv.length);
-  f[E1.cbytes] = String(ev.argv_captured_bytes);
+  const X = ev.version === 1 ? E1 : E2;
+  f[X.type] = ev.version === 1 ? "E1" : "E2";
+  f[X.time] = ev.time_ns;
+  f[X.boot] = ev.boot_id;
+  f[X.cpu] = String(ev.cpu);
+  f[X.seq] = String(ev.seq);
+  f[X.pid] = String(ev.pid);
+  f[X.ppid] = String(ev.ppid);
+  f[X.tid] = String(ev.tid);
+  f[X.start] = ev.start_ns;
+  f[X.pstart] = ev.pstart_ns;
+  f[X.uid] = String(ev.uid);
+  f[X.gid] = String(ev.gid);
+  f[X.euid] = String(ev.euid);
+  f[X.egid] = String(ev.egid);
+  f[X.auid] = optOut(ev.auid);
+  f[X.ses] = optOut(ev.ses);
+  f[X.tty] = escapeField(ev.tty);
+  f[X.cgroup] = ev.cgroup_id;
+  f[X.syscall] = SYSCALL_LETTER[ev.syscall] ?? "-";
+  f[X.ret] = String(ev.ret);
+  f[X.flags] = ev.flags.toString(16);
+  f[X.comm] = escapeField(ev.comm);
+  f[X.pcomm] = escapeField(ev.pcomm);
+  f[X.filename] = escapeField(ev.filename);
+  f[X.cwd] = escapeField(ev.cwd);
+  f[X.argc] = optOut(ev.argc);
+  f[X.argbytes] = optOut(ev.arg_bytes);
+  f[X.cargc] = String(ev.argv.length);
+  f[X.cbytes] = String(ev.argv_captured_bytes);
+  if (X === E2) {
+    f[E2.lost] = String(ev.lost ?? 0);
+    f[E2.xid] = ev.xid ?? "0";
+    f[E2.pxid] = ev.pxid ?? "0";
+    f[E2.mntns] = String(ev.mntns ?? 0);
+    f[E2.pidns] = String(ev.pidns ?? 0);
+    f[E2.userns] = String(ev.userns ?? 0);
+    f[E2.exe] = escapeField(ev.exe ?? "");
+    f[E2.dev] = ev.dev ?? "-";
+    f[E2.ino] = ev.ino ?? "-";
+    f[E2.redact] = escapeField(ev.redact ?? "");
+  }
   for (const a of ev.argv) f.push(escapeField(a));
   f.push(END_MARK);
   return f.join("\t");
@@ -438,12 +556,25 @@ export function encodeStats(
 /** Byte length of a string once UTF-8 encoded (surrogate-escaped bytes count one). */
 export const utf8Length = bytesOf;
 
-/** The process's exec id: boot id, start time and pid, collision-free across hosts and reboots. */
-export function execId(ev: Pick<ExecEvent, "boot_id" | "start_ns" | "pid">): string {
-  return `${ev.boot_id}-${ev.start_ns}-${ev.pid}`;
+/**
+ * The exec id (docs/log-format.md "Exec ids"): for an E2 record the image id
+ * `boot-start-pid-xid`, for E1 (which has no xid) the process id.
+ */
+export function execId(
+  ev: Pick<ExecEvent, "boot_id" | "start_ns" | "pid" | "version" | "xid">,
+): string {
+  return ev.version >= 2 ? `${processId(ev)}-${ev.xid}` : processId(ev);
 }
 
-/** The parent's exec id. */
-export function parentExecId(ev: Pick<ExecEvent, "boot_id" | "pstart_ns" | "ppid">): string {
-  return `${ev.boot_id}-${ev.pstart_ns}-${ev.ppid}`;
+/** The parent's exec id: `boot-pstart-ppid-pxid` for E2, `boot-pstart-ppid` for E1. */
+export function parentExecId(
+  ev: Pick<ExecEvent, "boot_id" | "pstart_ns" | "ppid" | "version" | "pxid">,
+): string {
+  const p = `${ev.boot_id}-${ev.pstart_ns}-${ev.ppid}`;
+  return ev.version >= 2 ? `${p}-${ev.pxid}` : p;
+}
+
+/** The process id `boot-start-pid`: the same for every image of one process. */
+export function processId(ev: Pick<ExecEvent, "boot_id" | "start_ns" | "pid">): string {
+  return `${ev.boot_id}-${ev.start_ns}-${ev.pid}`;
 }

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { decodeLine, encodeExec, encodeStats, type ExecEvent, isoFromNs } from "./log_codec.ts";
+import {
+  decodeLine,
+  E2,
+  encodeExec,
+  encodeStats,
+  type ExecEvent,
+  execId,
+  isoFromNs,
+  parentExecId,
+  processId,
+} from "./log_codec.ts";
 
 function sample(over: Partial<ExecEvent> = {}): ExecEvent {
   const ev: ExecEvent = {
@@ -71,7 +81,7 @@ Deno.test("decodeLine() reports a line cut anywhere as bad, never as a record", 
 });
 
 Deno.test("decodeLine() names unknown versions and types", () => {
-  const line = encodeExec(sample()).replace(/^E1/, "E2");
+  const line = encodeExec(sample()).replace(/^E1/, "E3");
   const rec = decodeLine(line);
   assert.equal(rec.type, "bad");
   assert.equal(rec.type === "bad" && rec.reason, "unknown-version");
@@ -117,4 +127,58 @@ Deno.test("encodeStats() round-trips through decodeLine()", () => {
     reason: "exit",
     values: { events: "5", host: "h\tx", lost: "0" },
   });
+});
+
+function sample2(over: Partial<ExecEvent> = {}): ExecEvent {
+  return sample({
+    version: 2,
+    lost: 3,
+    xid: "12",
+    pxid: "18446744073709551615",
+    mntns: 4026531841,
+    pidns: 4026531836,
+    userns: 4026531837,
+    syscall: "execveat32",
+    flags: 0x688,
+    exe: "/srv/root/usr/bin/e\tcho",
+    dev: "259:1",
+    ino: "1234567",
+    redact: "2:11:7:0123456789ab",
+    ...over,
+  });
+}
+
+Deno.test("encodeExec() and decodeLine() round-trip an E2 exec event", () => {
+  const ev = sample2();
+  const line = encodeExec(ev);
+  const f = line.split("\t");
+  assert.equal(f[0], "E2");
+  assert.equal(f[E2.syscall], "a32");
+  assert.equal(f[E2.flags], "688");
+  assert.equal(f[E2.exe], "/srv/root/usr/bin/e\\tcho");
+  assert.equal(f[E2.dev], "259:1");
+  assert.equal(f[E2.redact], "2:11:7:0123456789ab");
+  assert.equal(f.length, E2.argv + ev.argv.length + 1);
+  assert.deepEqual(decodeLine(line), ev);
+  const none = sample2({ dev: null, ino: null, exe: "", syscall: "", redact: "" });
+  const back = decodeLine(encodeExec(none)) as ExecEvent;
+  assert.equal(encodeExec(none).split("\t")[E2.dev], "-");
+  assert.deepEqual(back, none);
+});
+
+Deno.test("decodeLine() rejects an E2 dev that is not major:minor", () => {
+  const f = encodeExec(sample2()).split("\t");
+  f[E2.dev] = "8/1";
+  const rec = decodeLine(f.join("\t"));
+  assert.equal(rec.type === "bad" && rec.reason, "malformed");
+});
+
+Deno.test("execId() names the image for E2 and the process for E1", () => {
+  const e2 = sample2();
+  assert.equal(execId(e2), `${e2.boot_id}-682676141202-3395-12`);
+  assert.equal(parentExecId(e2), `${e2.boot_id}-18446744073709551615-3366-18446744073709551615`);
+  assert.equal(processId(e2), `${e2.boot_id}-682676141202-3395`);
+  const e1 = sample();
+  assert.equal(execId(e1), `${e1.boot_id}-682676141202-3395`);
+  assert.equal(parentExecId(e1), `${e1.boot_id}-18446744073709551615-3366`);
 });
