@@ -1,5 +1,5 @@
 /**
- * The collector's hot path: one ring-buffer record (`struct event`) -> one E1
+ * The collector's hot path: one ring-buffer record (`struct event`) -> one E2
  * line, written as bytes straight into the output buffer (no strings, no
  * allocation). Same output as log_codec.ts's encodeExec(), which the tests check.
  *
@@ -7,11 +7,13 @@
  */
 
 import { escapedMax, escapeInto } from "../lib/field_escape.ts";
-import { EF_REDACTED, REDACTED, type Redactor } from "./redact.ts";
+import { type ArgvRedactor, MAX_CUTS, NOTE_BYTES_PER_CUT } from "./argv_redactor.ts";
 import {
   COUNT_UNKNOWN,
+  EF_COMPAT,
   EF_CWD,
   EV,
+  KDEV_MINORBITS,
   KIND_EXECVE,
   KIND_EXECVEAT,
   TASK_COMM_LEN,
@@ -22,26 +24,31 @@ const TAB = 0x09;
 const NL = 0x0a;
 const DASH = 0x2d;
 const SLASH = 0x2f;
+const STAR = 0x2a;
+const COLON = 0x3a;
 const HEX = new TextEncoder().encode("0123456789abcdef");
+/** The flag the encoder adds when the redactor hid something (FLAGS.redacted). */
+const EF_REDACTED = 0x40;
 /** Fixed fields of a line (numbers and separators), generously. */
 const FIXED_MAX = 512;
 
-/** Byte ranges of `struct event` that decide the context block (ppid .. cgroup). */
+/** Byte ranges of `struct event` that decide the context block (ppid .. userns). */
 const CTX_RANGES = [
   EV.pstart_ns,
-  EV.cgroup_id + 8, // pstart_ns, cgroup_id
+  EV.cgroup_id + 8, // pstart_ns, pxid, cgroup_id
   EV.ppid,
-  EV.sessionid + 4, // ppid, uid, gid, euid, egid, auid, sessionid
+  EV.userns + 4, // ppid, uid, gid, euid, egid, auid, sessionid, mntns, pidns, userns
   EV.pcomm,
   EV.tty + TTY_NAME_LEN, // pcomm, tty
 ] as const;
-const CTX_KEY_LEN = (EV.cgroup_id + 8 - EV.pstart_ns) + (EV.sessionid + 4 - EV.ppid) +
+const CTX_KEY_LEN = (EV.cgroup_id + 8 - EV.pstart_ns) + (EV.userns + 4 - EV.ppid) +
   (EV.tty + TTY_NAME_LEN - EV.pcomm);
 const CTX_TEXT_MAX = 512;
 
 /** Worst-case line size for a record of `len` bytes. */
 export function lineMax(len: number): number {
-  return FIXED_MAX + escapedMax(len + 2 * TASK_COMM_LEN + TTY_NAME_LEN) + len;
+  return FIXED_MAX + escapedMax(len + 2 * TASK_COMM_LEN + TTY_NAME_LEN) + len +
+    MAX_CUTS * NOTE_BYTES_PER_CUT;
 }
 
 /*
@@ -156,9 +163,9 @@ export class ExecLineEncoder {
   readonly #boot: Uint8Array;
   readonly #maxArgs: number;
   readonly #qr = new Float64Array(2);
-  readonly #redactor: Redactor | null;
-  /** per argv element: hidden range [cut[2i], cut[2i+1]), or -1 */
-  readonly #cut: Int32Array;
+  readonly #redactor: ArgvRedactor | null;
+  /** the cuts of the argv being encoded: (element, start, end) triples */
+  readonly #cuts = new Int32Array(3 * MAX_CUTS);
   /** the raw bytes behind the last context block, and its text */
   readonly #ctxKey = new Uint8Array(CTX_KEY_LEN);
   readonly #ctxText = new Uint8Array(CTX_TEXT_MAX);
@@ -168,19 +175,18 @@ export class ExecLineEncoder {
    * @param bootId the 32 hex digits of the boot id
    * @param maxArgs argv elements kept per event; more are cut and counted
    * @param capacity output buffer bytes
-   * @param redactor hides secrets in argv; null keeps argv as it is
+   * @param redactor finds the secrets in argv (written as `*`); null keeps argv as it is
    */
   constructor(
     bootId: string,
     maxArgs: number,
     capacity = 1 << 20,
-    redactor: Redactor | null = null,
+    redactor: ArgvRedactor | null = null,
   ) {
     this.#boot = new TextEncoder().encode(bootId);
     this.#maxArgs = maxArgs;
     this.buf = new Uint8Array(capacity);
     this.#redactor = redactor;
-    this.#cut = new Int32Array(2 * maxArgs);
   }
 
   /** Room for a record of `len` bytes? */
@@ -214,6 +220,8 @@ export class ExecLineEncoder {
     b[p++] = TAB;
     p = this.#u64(dv, off + EV.pstart_ns, b, p);
     b[p++] = TAB;
+    p = this.#u64(dv, off + EV.pxid, b, p);
+    b[p++] = TAB;
     p = putCstr(u8, off + EV.pcomm, TASK_COMM_LEN, b, p);
     b[p++] = TAB;
     p = putUint(b, p, dv.getUint32(off + EV.uid, true));
@@ -231,6 +239,12 @@ export class ExecLineEncoder {
     p = putCstr(u8, off + EV.tty, TTY_NAME_LEN, b, p);
     b[p++] = TAB;
     p = this.#u64(dv, off + EV.cgroup_id, b, p);
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.mntns, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.pidns, true));
+    b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.userns, true));
     if (p - start <= CTX_TEXT_MAX) {
       this.#ctxText.set(b.subarray(start, p));
       this.#ctxLen = p - start;
@@ -256,14 +270,14 @@ export class ExecLineEncoder {
   }
 
   /**
-   * Appends the E1 line of the record at u8[off, off + len). The caller checks
+   * Appends the E2 line of the record at u8[off, off + len). The caller checks
    * fits(len) first.
    */
   encode(u8: Uint8Array, dv: DataView, off: number, len: number): void {
     const b = this.buf;
     let p = this.pos;
     b[p] = 0x45; // E
-    b[p + 1] = 0x31; // 1
+    b[p + 1] = 0x32; // 2
     b[p + 2] = TAB;
     p += 3;
     // time: boot ns + offset
@@ -285,16 +299,29 @@ export class ExecLineEncoder {
     b[p++] = TAB;
     p = this.#u64(dv, off + EV.seq, b, p);
     b[p++] = TAB;
+    p = putUint(b, p, dv.getUint32(off + EV.lost, true));
+    b[p++] = TAB;
     p = putUint(b, p, dv.getUint32(off + EV.pid, true));
     b[p++] = TAB;
     p = putUint(b, p, dv.getUint32(off + EV.tid, true));
     b[p++] = TAB;
     p = this.#u64(dv, off + EV.start_ns, b, p);
     b[p++] = TAB;
+    p = this.#u64(dv, off + EV.xid, b, p);
+    b[p++] = TAB;
     p = this.#context(u8, dv, off, b, p);
     b[p++] = TAB;
     const kind = u8[off + EV.kind];
-    b[p++] = kind === KIND_EXECVE ? 0x65 : kind === KIND_EXECVEAT ? 0x61 : DASH;
+    let flags = dv.getUint32(off + EV.flags, true);
+    if (kind === KIND_EXECVE || kind === KIND_EXECVEAT) {
+      b[p++] = kind === KIND_EXECVE ? 0x65 : 0x61;
+      if (flags & EF_COMPAT) {
+        b[p++] = 0x33; // 3
+        b[p++] = 0x32; // 2
+      }
+    } else {
+      b[p++] = DASH;
+    }
     b[p++] = TAB;
     const ret = dv.getInt32(off + EV.ret, true);
     if (ret < 0) {
@@ -307,47 +334,58 @@ export class ExecLineEncoder {
     // argv first: what is kept, what is hidden (the counts and flags come before the elements)
     const cwdLen = dv.getUint16(off + EV.cwd_len, true);
     const fnLen = dv.getUint16(off + EV.filename_len, true);
-    let argsLen = dv.getUint16(off + EV.args_len, true);
+    const argsLenRaw = dv.getUint16(off + EV.args_len, true);
+    let exeLen = dv.getUint16(off + EV.exe_len, true);
+    let argsLen = argsLenRaw;
     const data = off + EV.size;
     const fnStart = data + cwdLen;
     const argsStart = fnStart + fnLen;
     // never read past the record, whatever the lengths claim
     const recEnd = off + len;
     if (argsStart + argsLen > recEnd) argsLen = Math.max(0, recEnd - argsStart);
+    const exeStart = argsStart + argsLenRaw;
+    if (exeStart + exeLen > recEnd) exeLen = Math.max(0, recEnd - exeStart);
     const maxArgs = this.#maxArgs;
     const end = argsStart + argsLen;
-    const red = this.#redactor;
-    const cut = this.#cut;
-    red?.reset();
     let n = 0;
     let bytes = 0;
-    let redacted = 0;
     for (let i = argsStart; i < end && n < maxArgs;) {
       let j = i;
       while (j < end && u8[j] !== 0) j++;
-      let size = j - i;
-      cut[2 * n] = -1;
-      if (red !== null && red.plan(u8, i, j)) {
-        cut[2 * n] = red.cutStart;
-        cut[2 * n + 1] = red.cutEnd;
-        size += REDACTED.length - (red.cutEnd - red.cutStart);
-        redacted = EF_REDACTED;
-      }
       n++;
-      bytes += j < end ? size + 1 : size;
+      bytes += j < end ? j - i + 1 : j - i;
       i = j + 1;
     }
-    const flags = u8[off + EV.flags] | redacted;
-    if (flags >= 16) b[p++] = HEX[flags >> 4];
-    b[p++] = HEX[flags & 15];
+    const red = this.#redactor;
+    const cuts = this.#cuts;
+    const ncuts = red === null || argsLen === 0 ? 0 : red.plan(u8, argsStart, end, maxArgs, cuts);
+    if (ncuts > 0) flags |= EF_REDACTED;
+    p = putHex(b, p, flags);
     b[p++] = TAB;
     p = putCstr(u8, off + EV.comm, TASK_COMM_LEN, b, p);
     b[p++] = TAB;
 
-    // variable data: cwd components (leaf first), filename, args
+    // variable data: cwd components (leaf first), filename, args, exe components (leaf first)
     p = escapeInto(u8, fnStart, Math.min(argsStart, recEnd), b, p);
     b[p++] = TAB;
     if (flags & EF_CWD) p = putCwd(u8, data, Math.min(data + cwdLen, recEnd), b, p);
+    b[p++] = TAB;
+    if (exeLen > 0) p = putCwd(u8, exeStart, exeStart + exeLen, b, p);
+    b[p++] = TAB;
+    const dev = dv.getUint32(off + EV.dev, true);
+    const inoLo = dv.getUint32(off + EV.ino, true);
+    const inoHi = dv.getUint32(off + EV.ino + 4, true);
+    if (dev === 0 && inoLo === 0 && inoHi === 0) {
+      b[p++] = DASH;
+      b[p++] = TAB;
+      b[p++] = DASH;
+    } else {
+      p = putUint(b, p, dev >>> KDEV_MINORBITS);
+      b[p++] = COLON;
+      p = putUint(b, p, dev & ((1 << KDEV_MINORBITS) - 1));
+      b[p++] = TAB;
+      p = this.#u64(dv, off + EV.ino, b, p);
+    }
     b[p++] = TAB;
     p = putOptU32(b, p, dv.getUint32(off + EV.argc, true));
     b[p++] = TAB;
@@ -356,20 +394,25 @@ export class ExecLineEncoder {
     p = putUint(b, p, n);
     b[p++] = TAB;
     p = putUint(b, p, bytes);
+    b[p++] = TAB;
+    if (ncuts > 0) p = red!.note(u8, cuts, ncuts, b, p);
+    let c = 0; // the next cut
     let k = 0;
     for (let i = argsStart; i < end && k < n; k++) {
       let j = i;
       while (j < end && u8[j] !== 0) j++;
       b[p++] = TAB;
-      const c0 = cut[2 * k];
-      if (c0 < 0) {
-        p = escapeInto(u8, i, j, b, p);
-      } else {
-        p = escapeInto(u8, i, c0, b, p);
-        b.set(REDACTED, p);
-        p += REDACTED.length;
-        p = escapeInto(u8, cut[2 * k + 1], j, b, p);
+      let q = i;
+      while (c < ncuts && cuts[3 * c + 1] < j) {
+        const cs = Math.max(cuts[3 * c + 1], q);
+        const ce = Math.min(cuts[3 * c + 2], j);
+        p = escapeInto(u8, q, cs, b, p);
+        for (let x = cs; x < ce; x++) b[p++] = STAR;
+        q = Math.max(q, ce);
+        if (cuts[3 * c + 2] > j) break; // runs into the next element
+        c++;
       }
+      p = escapeInto(u8, q, j, b, p);
       i = j + 1;
     }
     b[p] = TAB;
@@ -413,5 +456,13 @@ function putCwd(u8: Uint8Array, start: number, end: number, b: Uint8Array, p: nu
     b[p++] = SLASH;
     p = escapeInto(u8, bounds[c], bounds[c + 1], b, p);
   }
+  return p;
+}
+
+/** A u32 in lowercase hex, no leading zeros. */
+function putHex(b: Uint8Array, p: number, v: number): number {
+  let d = 1;
+  while (d < 8 && v >>> (4 * d) !== 0) d++;
+  for (let i = d - 1; i >= 0; i--) b[p++] = HEX[(v >>> (4 * i)) & 15];
   return p;
 }

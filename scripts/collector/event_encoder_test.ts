@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { decodeLine, encodeExec, type ExecEvent } from "../lib/log_codec.ts";
 import { bytesToText } from "../lib/text_bytes.ts";
 import { divmod1e9, ExecLineEncoder } from "./event_encoder.ts";
-import { Redactor } from "./redact.ts";
+import type { ArgvRedactor } from "./argv_redactor.ts";
 import {
   COUNT_UNKNOWN,
   EF_ARGV_CALLER,
+  EF_CHROOT,
+  EF_COMPAT,
   EF_CWD,
+  EF_EXE_NONAME,
   EV,
   KIND_EXECVE,
   KIND_EXECVEAT,
@@ -38,6 +41,15 @@ interface Raw {
   cwd: Uint8Array[]; // leaf first
   filename: Uint8Array;
   args: Uint8Array; // NUL-separated, as the kernel writes
+  lost?: number;
+  xid?: bigint;
+  pxid?: bigint;
+  ino?: bigint;
+  dev?: number;
+  mntns?: number;
+  pidns?: number;
+  userns?: number;
+  exe?: Uint8Array[]; // leaf first
 }
 
 /** Lays out a `struct event` record the way the kernel program does. */
@@ -45,7 +57,12 @@ function record(r: Raw): Uint8Array {
   const cwd = r.cwd.length
     ? concat(r.cwd.map((c) => concat([c, new Uint8Array([0])])))
     : new Uint8Array();
-  const buf = new Uint8Array(EV.size + cwd.length + r.filename.length + r.args.length);
+  const exe = r.exe?.length
+    ? concat(r.exe.map((c) => concat([c, new Uint8Array([0])])))
+    : new Uint8Array();
+  const buf = new Uint8Array(
+    EV.size + cwd.length + r.filename.length + r.args.length + exe.length,
+  );
   const dv = new DataView(buf.buffer);
   dv.setBigUint64(EV.boot_ns, r.boot_ns, true);
   dv.setBigUint64(EV.start_ns, r.start_ns, true);
@@ -68,14 +85,24 @@ function record(r: Raw): Uint8Array {
   dv.setUint16(EV.filename_len, r.filename.length, true);
   dv.setUint16(EV.cwd_len, cwd.length, true);
   dv.setUint16(EV.args_len, r.args.length, true);
+  dv.setUint16(EV.exe_len, exe.length, true);
+  dv.setUint32(EV.lost, r.lost ?? 0, true);
+  dv.setBigUint64(EV.xid, r.xid ?? 1n, true);
+  dv.setBigUint64(EV.pxid, r.pxid ?? 7n, true);
+  dv.setBigUint64(EV.ino, r.ino ?? 0n, true);
+  dv.setUint32(EV.dev, r.dev ?? 0, true);
+  dv.setUint32(EV.mntns, r.mntns ?? 4026531841, true);
+  dv.setUint32(EV.pidns, r.pidns ?? 4026531836, true);
+  dv.setUint32(EV.userns, r.userns ?? 4026531837, true);
   buf[EV.kind] = r.kind;
-  buf[EV.flags] = r.flags | (r.cwd.length ? EF_CWD : 0);
+  dv.setUint32(EV.flags, r.flags | (r.cwd.length ? EF_CWD : 0), true);
   buf.set(r.comm.subarray(0, 15), EV.comm);
   buf.set(r.pcomm.subarray(0, 15), EV.pcomm);
   buf.set(r.tty.subarray(0, 31), EV.tty);
   buf.set(cwd, EV.size);
   buf.set(r.filename, EV.size + cwd.length);
   buf.set(r.args, EV.size + cwd.length + r.filename.length);
+  buf.set(exe, EV.size + cwd.length + r.filename.length + r.args.length);
   return buf;
 }
 
@@ -93,7 +120,7 @@ function encodeOne(
   rec: Uint8Array,
   maxArgs = 128,
   off: [number, number] = [1_700_000_000, 999_999_999],
-  redactor: Redactor | null = null,
+  redactor: ArgvRedactor | null = null,
 ) {
   const enc = new ExecLineEncoder(BOOT, maxArgs, 1 << 20, redactor);
   [enc.offSec, enc.offNs] = off;
@@ -226,20 +253,111 @@ Deno.test("divmod1e9() splits any u64 exactly", () => {
   }
 });
 
-Deno.test("ExecLineEncoder.encode() redacts secrets, flags the line and keeps the counts true", () => {
-  const args = te.encode("mysql\0--password=hunter2\0-h\0db\0");
+/**
+ * The interface's smallest implementation: hides what follows "--password="
+ * in an element, and the element after "-p" (the real one is redact.ts).
+ */
+class PasswordRedactor implements ArgvRedactor {
+  plan(u8: Uint8Array, start: number, end: number, maxArgs: number, cuts: Int32Array): number {
+    const key = te.encode("--password=");
+    let n = 0;
+    let hideNext = false;
+    for (let i = start, e = 0; i < end && e < maxArgs; e++) {
+      let j = i;
+      while (j < end && u8[j] !== 0) j++;
+      const el = u8.subarray(i, j);
+      if (hideNext && j > i) cuts.set([e, i, j], 3 * n++);
+      hideNext = el.length === 2 && el[0] === 0x2d && el[1] === 0x70;
+      if (el.length > key.length && key.every((c, x) => el[x] === c)) {
+        cuts.set([e, i + key.length, j], 3 * n++);
+      }
+      i = j + 1;
+    }
+    return n;
+  }
+  note(u8: Uint8Array, cuts: Int32Array, n: number, b: Uint8Array, p: number): number {
+    const parts: string[] = [];
+    for (let c = 0; c < n; c++) {
+      let s = cuts[3 * c + 1];
+      while (s > 0 && u8[s - 1] !== 0 && s > cuts[3 * c + 1] - 64) s--;
+      parts.push(`${cuts[3 * c]}:${cuts[3 * c + 1] - s}:${cuts[3 * c + 2] - cuts[3 * c + 1]}:-`);
+    }
+    const t = te.encode(parts.join(";"));
+    b.set(t, p);
+    return p + t.length;
+  }
+}
+
+Deno.test("ExecLineEncoder.encode() hides secrets as *, notes them and keeps the counts true", () => {
+  const args = te.encode("mysql\0--password=hunter2\0-p\0pw\0db\0");
   const line = encodeOne(
-    record({ ...base, argc: 4, args_size: args.length, args }),
+    record({ ...base, argc: 5, args_size: args.length, args }),
     128,
     undefined,
-    new Redactor(),
+    new PasswordRedactor(),
   );
   assert.ok(!line.includes("hunter2"));
   const ev = decodeLine(line.trimEnd()) as ExecEvent;
   assert.equal(ev.type, "exec", JSON.stringify(ev));
-  assert.deepEqual(ev.argv, ["mysql", "--password=<redacted>", "-h", "db"]);
+  assert.deepEqual(ev.argv, ["mysql", "--password=*******", "-p", "**", "db"]);
+  assert.equal(ev.redact, "1:11:7:-;3:0:2:-");
+  assert.equal(ev.argv_captured_bytes, args.length);
   assert.equal(ev.flags & 0x40, 0x40);
   assert.equal(encodeExec(ev) + "\n", line);
+  const plain = decodeLine(
+    encodeOne(
+      record({ ...base, args: te.encode("a\0b\0") }),
+      128,
+      undefined,
+      new PasswordRedactor(),
+    ).trimEnd(),
+  ) as ExecEvent;
+  assert.equal(plain.redact, "");
+  assert.equal(plain.flags & 0x40, 0);
+});
+
+Deno.test("ExecLineEncoder.encode() writes the E2 facts: ids, namespaces, exe, dev:ino, ABI", () => {
+  const line = encodeOne(record({
+    ...base,
+    kind: KIND_EXECVEAT,
+    flags: EF_COMPAT | EF_CHROOT | EF_EXE_NONAME,
+    lost: 4,
+    xid: 18446744073709551615n,
+    pxid: 9n,
+    ino: 1n << 40n,
+    dev: (259 << 20) | 3,
+    mntns: 4026532000,
+    pidns: 1,
+    userns: 2,
+    exe: [te.encode("memfd:x\ty")],
+  }));
+  const ev = decodeLine(line.trimEnd()) as ExecEvent;
+  assert.equal(ev.type, "exec", JSON.stringify(ev));
+  assert.equal(encodeExec(ev) + "\n", line);
+  assert.equal(ev.version, 2);
+  assert.equal(ev.syscall, "execveat32");
+  assert.equal(ev.flags, EF_COMPAT | EF_CHROOT | EF_EXE_NONAME);
+  assert.equal(ev.lost, 4);
+  assert.equal(ev.xid, "18446744073709551615");
+  assert.equal(ev.pxid, "9");
+  assert.equal(ev.ino, String(1n << 40n));
+  assert.equal(ev.dev, "259:3");
+  assert.deepEqual([ev.mntns, ev.pidns, ev.userns], [4026532000, 1, 2]);
+  assert.equal(ev.exe, "/memfd:x\ty");
+  const none = decodeLine(encodeOne(record({ ...base, kind: 0 })).trimEnd()) as ExecEvent;
+  assert.deepEqual([none.exe, none.dev, none.ino, none.syscall], ["", null, null, ""]);
+  const deep = decodeLine(
+    encodeOne(
+      record({
+        ...base,
+        ino: 5n,
+        dev: 8 << 20,
+        exe: ["ls", "bin", "usr"].map((x) => te.encode(x)),
+      }),
+    )
+      .trimEnd(),
+  ) as ExecEvent;
+  assert.deepEqual([deep.exe, deep.dev, deep.ino], ["/usr/bin/ls", "8:0", "5"]);
 });
 
 Deno.test("ExecLineEncoder.encode() reuses the context block only while its raw bytes repeat", () => {
