@@ -22,7 +22,9 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --no-redact             keep argv as it is, secrets included
   --wakeup-ms N            longest wait of an event before it is appended (default 900)
   --stats-interval S      seconds between stats records (default 60)
-  --min-free-mb N         stop writing below this much free disk (default 64)`;
+  --min-free-mb N         stop writing below this much free disk (default 64)
+  --pin-dir DIR           bpffs dir of the counters kept across restarts
+                          (default /sys/fs/bpf/syscall-audit; "" turns it off)`;
 
 function int(v: string | boolean | undefined, name: string): number | undefined {
   if (v === undefined || typeof v === "boolean") return undefined;
@@ -47,6 +49,7 @@ try {
       "wakeup-ms",
       "stats-interval",
       "min-free-mb",
+      "pin-dir",
     ],
     boolean: ["no-cwd", "no-redact", "check", "help"],
     alias: { h: "help" },
@@ -85,6 +88,7 @@ try {
     wakeupMs: int(args["wakeup-ms"], "wakeup-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,
+    pinDir: str(args["pin-dir"]),
   });
   console.error(
     `collect: stopped: ${report.events} events written, lost: ring ${report.rb_lost}, queue ${report.queue_lost}, ` +

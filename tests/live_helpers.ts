@@ -39,8 +39,11 @@ export class Collector {
   readonly child: Deno.ChildProcess;
   readonly log: string;
   readonly stderr: Promise<string>;
-  constructor(log: string, extra: string[] = []) {
+  /** the bpffs dir of this collector's pinned counters (each test its own; removed by cleanPins) */
+  readonly pinDir: string;
+  constructor(log: string, extra: string[] = [], pinDir = testPinDir()) {
     this.log = log;
+    this.pinDir = pinDir;
     this.child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -50,6 +53,8 @@ export class Collector {
         log,
         "--wakeup-ms",
         "50",
+        "--pin-dir",
+        pinDir,
         ...extra,
       ],
       stdout: "null",
@@ -89,7 +94,9 @@ export class Collector {
       // already gone
     }
     const st = await this.child.status;
-    return { code: st.code, stderr: await this.stderr };
+    const out = { code: st.code, stderr: await this.stderr };
+    await cleanPins(this.pinDir);
+    return out;
   }
 
   async kill9(): Promise<void> {
@@ -97,6 +104,17 @@ export class Collector {
     await this.child.status;
     await this.stderr;
   }
+}
+
+/** A fresh pin dir for one test's collector (bpffs). */
+export function testPinDir(): string {
+  return `/sys/fs/bpf/sa-test-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Removes a test's pin dir (the pinned maps go with it). */
+export async function cleanPins(dir: string): Promise<void> {
+  if (dir === "" || !dir.startsWith("/sys/fs/bpf/sa-test-")) return;
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
 export function delay(ms: number): Promise<void> {

@@ -1,13 +1,41 @@
 /**
  * Opens build/exec.bpf.o with libbpf, writes the knobs into .rodata, sizes
- * the ring buffer, loads, attaches every program, and reads the per-CPU
- * kernel counters.
+ * the ring buffer, pins (or reuses) the counter maps, loads, attaches every
+ * program, and reads the per-CPU kernel counters.
  *
  * @module
  */
 
-import { BpfError, cstr, errnoText, lastErrno, type Libbpf, openLibbpf } from "./libbpf_ffi.ts";
-import { KNOBS, KSTATS } from "./event_layout.ts";
+import {
+  BpfError,
+  cstr,
+  DEFAULT_LIBBPF,
+  errnoText,
+  lastErrno,
+  type Libbpf,
+  openLibbpf,
+  openLibc,
+} from "./libbpf_ffi.ts";
+import { KNOBS, KSTATS, USTATS } from "./event_layout.ts";
+
+/** The libbpf calls only the loader needs (pinning, the user counters, the in-flight map). */
+const loaderSymbols = {
+  bpf_map__set_pin_path: { parameters: ["pointer", "buffer"], result: "i32" },
+  bpf_obj_get: { parameters: ["buffer"], result: "i32" },
+  bpf_map_update_elem: { parameters: ["i32", "buffer", "buffer", "u64"], result: "i32" },
+  bpf_map_get_next_key: { parameters: ["i32", "pointer", "buffer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+let loaderLib: Deno.DynamicLibrary<typeof loaderSymbols> | undefined;
+function loaderCalls(path?: string) {
+  loaderLib ??= Deno.dlopen(path ?? Deno.env.get("LIBBPF_PATH") ?? DEFAULT_LIBBPF, loaderSymbols);
+  return loaderLib.symbols;
+}
+
+/** Where the counter maps are pinned by default (bpffs: gone at reboot, as the counters). */
+export const DEFAULT_PIN_DIR = "/sys/fs/bpf/syscall-audit";
+
+/** Programs that start an exec attempt (detached first at shutdown). */
+const ENTER_PROGRAMS = new Set(["enter_execve", "enter_execveat", "enter_compat"]);
 
 /** Knobs of the kernel program (see struct knobs in bpf/exec.h). */
 export interface Knobs {
@@ -40,14 +68,36 @@ export interface KernelCounters {
   argv_faults: bigint;
 }
 
+/** What user space has accounted for in this boot (the pinned `ustats` map, struct ustats). */
+export interface UserCounters {
+  written: bigint;
+  rb_lost: bigint;
+  queue_lost: bigint;
+  write_lost: bigint;
+  disk_dropped: bigint;
+  crash_lost: bigint;
+}
+
+/** How the pinned maps were found at load. */
+export interface PinState {
+  /** the pin dir ("" when pinning is off) */
+  dir: string;
+  /** pinned maps of an older layout were removed and created anew */
+  reset: boolean;
+}
+
 /** A loaded and attached exec program. */
 export class LoadedExec {
   readonly ringFd: number;
   readonly statsFd: number;
   readonly ringBytes: number;
   readonly programs: { name: string; fd: number }[];
+  readonly ustatsFd: number;
+  readonly inflightFd: number;
+  readonly pins: PinState;
   #obj: Deno.PointerValue;
   #links: Deno.PointerObject[];
+  #names: string[];
   #bpf: Libbpf;
   #ncpu: number;
 
@@ -59,10 +109,15 @@ export class LoadedExec {
     statsFd: number,
     ringBytes: number,
     programs: { name: string; fd: number }[],
+    extra: { ustatsFd: number; inflightFd: number; pins: PinState },
   ) {
     this.#bpf = bpf;
     this.#obj = obj;
     this.#links = links;
+    this.#names = programs.map((p) => p.name);
+    this.ustatsFd = extra.ustatsFd;
+    this.inflightFd = extra.inflightFd;
+    this.pins = extra.pins;
     this.ringFd = ringFd;
     this.statsFd = statsFd;
     this.ringBytes = ringBytes;
@@ -87,10 +142,59 @@ export class LoadedExec {
     return sum;
   }
 
-  /** Detaches the programs (no new events); the ring stays readable. */
-  detach(): void {
-    for (const l of this.#links) this.#bpf.bpf_link__destroy(l);
-    this.#links = [];
+  /** The user counters of this boot (zeros when never written). */
+  userCounters(): UserCounters {
+    const key = new Uint8Array(4);
+    const v = new Uint8Array(USTATS.size);
+    const dv = new DataView(v.buffer);
+    const get = (o: number) => dv.getBigUint64(o, true);
+    if (this.#bpf.bpf_map_lookup_elem(this.ustatsFd, key, v) !== 0) v.fill(0);
+    return {
+      written: get(USTATS.written),
+      rb_lost: get(USTATS.rb_lost),
+      queue_lost: get(USTATS.queue_lost),
+      write_lost: get(USTATS.write_lost),
+      disk_dropped: get(USTATS.disk_dropped),
+      crash_lost: get(USTATS.crash_lost),
+    };
+  }
+
+  /** Stores the user counters (after each flush). */
+  setUserCounters(u: UserCounters): void {
+    const v = new Uint8Array(USTATS.size);
+    const dv = new DataView(v.buffer);
+    dv.setBigUint64(USTATS.written, u.written, true);
+    dv.setBigUint64(USTATS.rb_lost, u.rb_lost, true);
+    dv.setBigUint64(USTATS.queue_lost, u.queue_lost, true);
+    dv.setBigUint64(USTATS.write_lost, u.write_lost, true);
+    dv.setBigUint64(USTATS.disk_dropped, u.disk_dropped, true);
+    dv.setBigUint64(USTATS.crash_lost, u.crash_lost, true);
+    loaderCalls().bpf_map_update_elem(this.ustatsFd, new Uint8Array(4), v, 0n);
+  }
+
+  /** Exec attempts in flight (entered, not yet resolved)? */
+  inflight(): boolean {
+    const next = new Uint8Array(4);
+    return loaderCalls().bpf_map_get_next_key(this.inflightFd, null, next) === 0;
+  }
+
+  /**
+   * Detaches the programs named by `which` ("enter": those that start an
+   * attempt; "rest": the exit and exec programs; "all"). The ring stays readable.
+   */
+  detach(which: "enter" | "rest" | "all" = "all"): void {
+    const keep: Deno.PointerObject[] = [];
+    const names: string[] = [];
+    this.#links.forEach((l, i) => {
+      const enter = ENTER_PROGRAMS.has(this.#names[i]);
+      if (which === "all" || (which === "enter") === enter) this.#bpf.bpf_link__destroy(l);
+      else {
+        keep.push(l);
+        names.push(this.#names[i]);
+      }
+    });
+    this.#links = keep;
+    this.#names = names;
   }
 
   /** Detaches and frees everything. */
@@ -122,10 +226,12 @@ export function loadExec(
   knobs: Knobs,
   ringBytes: number,
   libbpfPath?: string,
+  pinDir = "",
 ): LoadedExec {
+  const pins = preparePins(pinDir, libbpfPath);
   for (let attempt = 1;; attempt++) {
     try {
-      return loadOnce(objectPath, knobs, ringBytes, libbpfPath);
+      return loadOnce(objectPath, knobs, ringBytes, libbpfPath, pins);
     } catch (e) {
       if (!(e instanceof BpfError) || e.errno !== EAGAIN || attempt >= 5) throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
@@ -133,11 +239,82 @@ export function loadExec(
   }
 }
 
+/** The pinned maps and the value size each must have. */
+const PINNED = [
+  { name: "stats", valueSize: KSTATS.size },
+  { name: "ustats", valueSize: USTATS.size },
+] as const;
+
+/**
+ * Makes `dir` ready for pinning (bpffs mounted, the directory there) and
+ * removes pinned maps whose layout is not this one's (an older collector).
+ */
+function preparePins(dir: string, libbpfPath?: string): PinState {
+  if (dir === "") return { dir, reset: false };
+  if (!dir.startsWith("/") || dir.split("/").includes("..")) {
+    throw new BpfError(`Pin dir "${dir}" must be an absolute path without ".."`);
+  }
+  const mounts = Deno.readTextFileSync("/proc/self/mounts");
+  if (dir.startsWith("/sys/fs/bpf/") && !/^\S+ \/sys\/fs\/bpf bpf /m.test(mounts)) {
+    const rc = openLibc().mount(cstr("bpf"), cstr("/sys/fs/bpf"), cstr("bpf"), 0n, null);
+    if (rc !== 0) throw new BpfError(`Cannot mount bpffs on /sys/fs/bpf: ${errnoText(lastErrno())}`);
+  }
+  let st: Deno.FileInfo | undefined;
+  try {
+    st = Deno.lstatSync(dir);
+  } catch {
+    Deno.mkdirSync(dir, { mode: 0o700 });
+    st = Deno.lstatSync(dir);
+  }
+  if (!st.isDirectory) throw new BpfError(`Cannot pin in "${dir}": not a directory`);
+  const calls = loaderCalls(libbpfPath);
+  let reset = false;
+  for (const m of PINNED) {
+    const path = `${dir}/${m.name}`;
+    let lst: Deno.FileInfo;
+    try {
+      lst = Deno.lstatSync(path);
+    } catch {
+      continue; // not pinned yet
+    }
+    let ok = false;
+    if (lst.isFile) {
+      const fd = calls.bpf_obj_get(cstr(path));
+      if (fd >= 0) {
+        const info = Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`);
+        openLibc().close(fd);
+        const field = (k: string) => Number(new RegExp(`^${k}:\\s*(\\d+)`, "m").exec(info)?.[1]);
+        ok = field("value_size") === m.valueSize && field("max_entries") === 1 &&
+          field("key_size") === 4;
+      }
+    }
+    if (!ok) {
+      Deno.removeSync(path);
+      reset = true;
+    }
+  }
+  // the two maps go together: one without the other is a reset too
+  const present = PINNED.filter((m) => {
+    try {
+      Deno.lstatSync(`${dir}/${m.name}`);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (present.length === 1) {
+    Deno.removeSync(`${dir}/${present[0].name}`);
+    reset = true;
+  }
+  return { dir, reset };
+}
+
 function loadOnce(
   objectPath: string,
   knobs: Knobs,
   ringBytes: number,
-  libbpfPath?: string,
+  libbpfPath: string | undefined,
+  pins: PinState,
 ): LoadedExec {
   if (ringBytes < 4096 || (ringBytes & (ringBytes - 1)) !== 0) {
     throw new RangeError(`Ring buffer size must be a power of two >= 4096: got ${ringBytes}`);
@@ -186,16 +363,34 @@ function loadOnce(
     kv.setBigUint64(KNOBS.wakeup_interval_ns, BigInt(knobs.wakeupIntervalNs), true);
     kv.setUint32(KNOBS.capture_cwd, knobs.captureCwd ? 1 : 0, true);
 
+    if (pins.dir !== "") {
+      const calls = loaderCalls(libbpfPath);
+      for (const m of PINNED) {
+        const map = bpf.bpf_object__find_map_by_name(obj, cstr(m.name));
+        if (map === null) throw new BpfError(`BPF object "${objectPath}" has no "${m.name}" map`);
+        if (calls.bpf_map__set_pin_path(map, cstr(`${pins.dir}/${m.name}`)) !== 0) {
+          fail(`Cannot pin the "${m.name}" map in "${pins.dir}"`);
+        }
+      }
+    }
     if (bpf.bpf_object__load(obj) !== 0) {
       fail(`Cannot load "${objectPath}" into the kernel (verifier log above)`);
     }
     const links: Deno.PointerObject[] = [];
     const programs: { name: string; fd: number }[] = [];
+    // the exit and exec programs first, then those that start an attempt: each attempt
+    // entered is resolved by a program already attached
+    const order: Deno.PointerObject[] = [];
     for (
       let p = bpf.bpf_object__next_program(obj, null);
       p !== null;
       p = bpf.bpf_object__next_program(obj, p)
-    ) {
+    ) order.push(p);
+    order.sort((a, b) =>
+      Number(ENTER_PROGRAMS.has(cString(bpf.bpf_program__name(a)))) -
+      Number(ENTER_PROGRAMS.has(cString(bpf.bpf_program__name(b))))
+    );
+    for (const p of order) {
       const name = cString(bpf.bpf_program__name(p));
       const link = bpf.bpf_program__attach(p);
       if (link === null) {
@@ -207,6 +402,11 @@ function loadOnce(
     }
     const stats = bpf.bpf_object__find_map_by_name(obj, cstr("stats"));
     if (stats === null) throw new BpfError(`BPF object "${objectPath}" has no "stats" map`);
+    const ustats = bpf.bpf_object__find_map_by_name(obj, cstr("ustats"));
+    const inflight = bpf.bpf_object__find_map_by_name(obj, cstr("inflight"));
+    if (ustats === null || inflight === null) {
+      throw new BpfError(`BPF object "${objectPath}" has no "ustats" or "inflight" map`);
+    }
     ok = true;
     return new LoadedExec(
       bpf,
@@ -216,6 +416,7 @@ function loadOnce(
       bpf.bpf_map__fd(stats),
       ringBytes,
       programs,
+      { ustatsFd: bpf.bpf_map__fd(ustats), inflightFd: bpf.bpf_map__fd(inflight), pins },
     );
   } finally {
     if (!ok) bpf.bpf_object__close(obj);

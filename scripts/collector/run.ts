@@ -15,14 +15,14 @@
 
 import { encodeStats } from "../lib/log_codec.ts";
 import { VERSION } from "../version.ts";
-import { DEFAULT_KNOBS, loadExec } from "./bpf_loader.ts";
+import { DEFAULT_KNOBS, DEFAULT_PIN_DIR, loadExec } from "./bpf_loader.ts";
 import { bootToWallOffset, wallNowNs } from "./clock.ts";
 import { ExecLineEncoder } from "./event_encoder.ts";
 import { AuditLogFile } from "./log_file.ts";
 import { RingReader } from "./ring_reader.ts";
 import { ensureTracefs } from "./check.ts";
 import { openLibc } from "./libbpf_ffi.ts";
-import { DEFAULT_REDACT_KEYS, Redactor } from "./redact.ts";
+import { DEFAULT_REDACT_KEYS } from "./redact.ts";
 
 export interface CollectOptions {
   /** The log file. @default {"/var/log/syscall_audit.log"} */
@@ -51,6 +51,8 @@ export interface CollectOptions {
   minFreeBytes?: number;
   /** Output buffer bytes. @default {1 MiB} */
   bufferBytes?: number;
+  /** Where the kernel counters are pinned across restarts (bpffs); "" turns pinning off. @default {"/sys/fs/bpf/syscall-audit"} */
+  pinDir?: string;
   /** Called once the programs are attached (tests, demo). */
   onReady?: () => void;
   /** Stops the loop when aborted (besides SIGTERM/SIGINT). */
@@ -125,17 +127,21 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     },
     ringBytes,
     options.libbpfPath,
+    options.pinDir ?? DEFAULT_PIN_DIR,
   );
   const ring = new RingReader(prog.ringFd, ringBytes);
   // libbpf parsed the kernel's BTF (megabytes) for CO-RE and has freed it: give it back
   openLibc().malloc_trim(0n);
   const redactKeys = options.redactKeys ?? DEFAULT_REDACT_KEYS;
-  const enc = new ExecLineEncoder(
-    boot,
-    maxArgs,
-    options.bufferBytes ?? 1 << 20,
-    redactKeys.length ? new Redactor(redactKeys) : null,
-  );
+  // TODO wired at merge: the ArgvRedactor of redact.ts when redactKeys is not empty
+  const enc = new ExecLineEncoder(boot, maxArgs, options.bufferBytes ?? 1 << 20, null);
+  // the kernel counters run on across restarts (pinned): S1 counts this run's part, and
+  // what the previous runs numbered but never accounted for was lost in a crash
+  const base = prog.counters();
+  const prev = prog.userCounters();
+  const accounted = prev.written + base.rb_lost + prev.queue_lost + prev.crash_lost;
+  const crashLost = base.seq > accounted ? base.seq - accounted : 0n;
+  const userBase = { ...prev, crash_lost: prev.crash_lost + crashLost };
   const te = new TextEncoder();
   let events = 0;
   let queueLost = 0;
@@ -153,6 +159,19 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     }
     log.write(enc.buf.subarray(0, enc.pos), enc.lines);
     enc.reset();
+    saveUser();
+  };
+  /** What this boot's runs have accounted for, for the next run's crash_lost. */
+  const saveUser = () => {
+    const c = log.counters;
+    prog.setUserCounters({
+      written: userBase.written + BigInt(events),
+      rb_lost: prog.counters().rb_lost,
+      queue_lost: userBase.queue_lost + BigInt(queueLost),
+      write_lost: userBase.write_lost + BigInt(c.write_lost),
+      disk_dropped: userBase.disk_dropped + BigInt(c.disk_dropped),
+      crash_lost: userBase.crash_lost,
+    });
   };
   const stats = (reason: string, extra: Record<string, string | number> = {}) => {
     const k = prog.counters();
@@ -160,10 +179,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     const line = encodeStats(wallNowNs(), boot, reason, {
       ...extra,
       events,
-      kernel_events: k.seq,
-      rb_lost: k.rb_lost,
-      enter_lost: k.enter_lost,
-      argv_faults: k.argv_faults,
+      kernel_events: k.seq - base.seq,
+      rb_lost: k.rb_lost - base.rb_lost,
+      enter_lost: k.enter_lost - base.enter_lost,
+      argv_faults: k.argv_faults - base.argv_faults,
       queue_lost: queueLost,
       write_lost: c.write_lost,
       disk_dropped: c.disk_dropped,
@@ -215,6 +234,8 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     max_args_bytes: maxArgsBytes,
     ring_bytes: ringBytes,
     redact: redactKeys.join(","),
+    crash_lost: String(crashLost),
+    ...(prog.pins.reset ? { stats_reset: 1 } : {}),
   });
   flush();
   options.onReady?.();
@@ -247,8 +268,14 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
         ? wakeupMs + 20
         : Math.max(1, Math.ceil(statsMs - (performance.now() - lastStats)));
     }
-    // stop: no new events, then everything still in the ring
-    prog.detach();
+    // stop, keeping every exec whole: no new attempts first; the ones in flight resolve
+    // (bounded: ~1 s) while the exit and exec programs still run; then those; then the ring
+    prog.detach("enter");
+    for (let i = 0; i < 100 && prog.inflight(); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (i % 10 === 9) ring.drain(onRecord); // keep the ring from filling meanwhile
+    }
+    prog.detach("rest");
     [enc.offSec, enc.offNs] = bootToWallOffset();
     // until empty; a record still being written (BUSY) by a program that ran
     // just before the detach is waited for, briefly
@@ -265,7 +292,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     return {
       events,
       queue_lost: queueLost,
-      rb_lost: k.rb_lost,
+      rb_lost: k.rb_lost - base.rb_lost,
       disk_dropped: log.counters.disk_dropped,
       write_lost: log.counters.write_lost,
     };
