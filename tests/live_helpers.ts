@@ -106,6 +106,14 @@ export class Collector {
   }
 }
 
+/** A user-space dev_t (glibc encoding, as Deno.stat gives it) as the log's "major:minor". */
+export function devText(dev: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}
+
 /** A fresh pin dir for one test's collector (bpffs). */
 export function testPinDir(): string {
   return `/sys/fs/bpf/sa-test-${crypto.randomUUID().slice(0, 8)}`;
