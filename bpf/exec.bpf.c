@@ -324,14 +324,7 @@ static __always_inline __u32 put_cwd(struct scratch *s, struct task_struct *task
 	return pos;
 }
 
-/*
- * Walk the executed file's path up to the root of the mount namespace,
- * writing each component NUL-terminated, leaf first, at data[base..]. Sets
- * EF_CHROOT when the walk passes the process root first, EF_EXE_NONAME for an
- * unhashed dentry that is not a mount root (memfd, deleted), EF_EXE_CUT when
- * the path does not fit. Returns the bytes written.
- */
-static __always_inline __u32 put_exe(struct scratch *s, struct task_struct *task, struct file *file, __u32 base)
+static __always_inline void walk_exe(struct scratch *s, struct task_struct *task, struct file *file, __u32 base)
 {
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
 	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
@@ -343,9 +336,6 @@ static __always_inline __u32 put_exe(struct scratch *s, struct task_struct *task
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	int i;
 
-	s->ev.exe_len = 0;
-	if (!file)
-		return 0;
 	s->ev.ino = BPF_CORE_READ(inode, i_ino);
 	s->ev.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	if (!BPF_CORE_READ(d, d_hash.pprev) && d != BPF_CORE_READ(vm, mnt_root))
@@ -358,18 +348,21 @@ static __always_inline __u32 put_exe(struct scratch *s, struct task_struct *task
 
 		/* the position lives in the event (memory): every loop-head state is alike, so the verifier prunes */
 		pos = s->ev.exe_len & (EXE_CAP - 1);
+		if (d == root_d && vm == root_vm)
+			s->ev.flags |= EF_PAST_ROOT;
 		if (d == BPF_CORE_READ(vm, mnt_root)) {
+			/* root of a mount (a bind mount's root need not be its own parent): on from its mount point */
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 			if (mnt == ns_root || up == mnt)
-				return pos;
-			if (d == root_d && vm == root_vm)
-				s->ev.flags |= EF_CHROOT;
+				return;
 			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = up;
 			vm = &up->mnt;
 			continue;
 		}
-		if (d == root_d && vm == root_vm)
+		/* a component above the process root: the chroot's prefix (a root stacked on the namespace's
+		 * root, as after an initramfs, adds none) */
+		if (s->ev.flags & EF_PAST_ROOT)
 			s->ev.flags |= EF_CHROOT;
 		if (pos > EXE_CAP - 257)
 			break;
@@ -379,10 +372,26 @@ static __always_inline __u32 put_exe(struct scratch *s, struct task_struct *task
 		if (n > 0)
 			s->ev.exe_len = pos + n;
 		if (d == parent)
-			return s->ev.exe_len & (EXE_CAP - 1); /* a pseudo or disconnected dentry (memfd): its name is all */
+			return; /* a pseudo or disconnected dentry (memfd): its name is all there is */
 		d = parent;
 	}
 	s->ev.flags |= EF_EXE_CUT;
+}
+
+/*
+ * The executed file: device, inode, and its path up to the root of the mount
+ * namespace, each component NUL-terminated, leaf first, at data[base..].
+ * Sets EF_CHROOT when the path runs on above the process root, EF_EXE_NONAME
+ * for an unhashed dentry that is not a mount root (memfd, deleted), EF_EXE_CUT
+ * when the path does not fit. Returns the bytes written.
+ */
+static __always_inline __u32 put_exe(struct scratch *s, struct task_struct *task, struct file *file, __u32 base)
+{
+	s->ev.exe_len = 0;
+	if (!file)
+		return 0;
+	walk_exe(s, task, file, base);
+	s->ev.flags &= ~EF_PAST_ROOT;
 	return s->ev.exe_len & (EXE_CAP - 1);
 }
 

@@ -43,7 +43,8 @@
 #define EF_COMPAT 0x80         /* 32-bit syscall (ia32 binary or int $0x80) */
 #define EF_EXE_CUT 0x100       /* exe path deeper than EXE_MAX_DEPTH or larger than EXE_CAP */
 #define EF_EXE_NONAME 0x200    /* the executed file has no name (memfd, deleted file) */
-#define EF_CHROOT 0x400        /* the process root is not its mount namespace's root */
+#define EF_CHROOT 0x400        /* the exe path runs on above the process root (chroot) */
+#define EF_PAST_ROOT 0x80000000 /* scratch bit of the exe walk, never in an event */
 
 /* Kernel dev_t: major << 20 | minor. */
 #define KDEV_MINORBITS 20
