@@ -71,6 +71,14 @@ struct {
 	__type(value, struct kstats);
 } stats SEC(".maps"); /* pinned by user space: survives collector restarts within a boot */
 
+/* Set by user space: 1 once the sys_enter programs are detached (shutdown). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} control SEC(".maps");
+
 /* Written by user space only (its cumulative counters, pinned beside stats). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -477,21 +485,29 @@ static __always_inline __u32 put_cwd_and_filename(struct scratch *s, struct task
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct scratch *s = begin();
+	struct scratch *s;
 	struct pending *p;
 	struct mm_struct *mm;
 	unsigned long arg_start, arg_end;
 	__u32 off, len, max, exe;
-	__u32 key = old_pid;
+	__u32 key = old_pid, zero = 0;
 	const char *fname;
+	__u32 *stopping;
 
+	p = bpf_map_lookup_elem(&inflight, &key);
+	if (!p) {
+		/* after the stop point (sys_enter detached) only the attempts already in flight are ours */
+		stopping = bpf_map_lookup_elem(&control, &zero);
+		if (stopping && *stopping)
+			return 0;
+	}
+	s = begin();
 	if (!s)
 		return 0;
 	fill_task_btf(&s->ev, task);
 	fill_ids(&s->ev, task);
 	s->ev.tid = old_pid;
 	s->ev.ret = 0;
-	p = bpf_map_lookup_elem(&inflight, &key);
 	if (p) {
 		s->ev.kind = p->kind;
 		if (p->compat)

@@ -94,6 +94,7 @@ export class LoadedExec {
   readonly programs: { name: string; fd: number }[];
   readonly ustatsFd: number;
   readonly inflightFd: number;
+  readonly controlFd: number;
   readonly pins: PinState;
   #obj: Deno.PointerValue;
   #links: Deno.PointerObject[];
@@ -109,7 +110,7 @@ export class LoadedExec {
     statsFd: number,
     ringBytes: number,
     programs: { name: string; fd: number }[],
-    extra: { ustatsFd: number; inflightFd: number; pins: PinState },
+    extra: { ustatsFd: number; inflightFd: number; controlFd: number; pins: PinState },
   ) {
     this.#bpf = bpf;
     this.#obj = obj;
@@ -117,6 +118,7 @@ export class LoadedExec {
     this.#names = programs.map((p) => p.name);
     this.ustatsFd = extra.ustatsFd;
     this.inflightFd = extra.inflightFd;
+    this.controlFd = extra.controlFd;
     this.pins = extra.pins;
     this.ringFd = ringFd;
     this.statsFd = statsFd;
@@ -183,6 +185,11 @@ export class LoadedExec {
    * attempt; "rest": the exit and exec programs; "all"). The ring stays readable.
    */
   detach(which: "enter" | "rest" | "all" = "all"): void {
+    if (which === "enter") {
+      // the stop point: an exec that did not enter before it is not recorded any more
+      const one = new Uint8Array([1, 0, 0, 0]);
+      loaderCalls().bpf_map_update_elem(this.controlFd, new Uint8Array(4), one, 0n);
+    }
     const keep: Deno.PointerObject[] = [];
     const names: string[] = [];
     this.#links.forEach((l, i) => {
@@ -404,8 +411,9 @@ function loadOnce(
     if (stats === null) throw new BpfError(`BPF object "${objectPath}" has no "stats" map`);
     const ustats = bpf.bpf_object__find_map_by_name(obj, cstr("ustats"));
     const inflight = bpf.bpf_object__find_map_by_name(obj, cstr("inflight"));
-    if (ustats === null || inflight === null) {
-      throw new BpfError(`BPF object "${objectPath}" has no "ustats" or "inflight" map`);
+    const control = bpf.bpf_object__find_map_by_name(obj, cstr("control"));
+    if (ustats === null || inflight === null || control === null) {
+      throw new BpfError(`BPF object "${objectPath}" lacks the "ustats", "inflight" or "control" map`);
     }
     ok = true;
     return new LoadedExec(
@@ -416,7 +424,12 @@ function loadOnce(
       bpf.bpf_map__fd(stats),
       ringBytes,
       programs,
-      { ustatsFd: bpf.bpf_map__fd(ustats), inflightFd: bpf.bpf_map__fd(inflight), pins },
+      {
+        ustatsFd: bpf.bpf_map__fd(ustats),
+        inflightFd: bpf.bpf_map__fd(inflight),
+        controlFd: bpf.bpf_map__fd(control),
+        pins,
+      },
     );
   } finally {
     if (!ok) bpf.bpf_object__close(obj);
