@@ -10,6 +10,8 @@ import { parseFlags } from "./lib/flags.ts";
 
 const USAGE = `usage: decode [--type exec|stats] [--strict] FILE...
   prints one JSON object per record; bad lines go to stderr as FILE:LINE: reason
+  exec records (E1, E2) carry exec_id, parent_exec_id (image ids for E2) and
+  process_id; E2 adds exe, dev, ino, xid, pxid, mntns, pidns, userns, lost, redact
   --type T    only records of type T (exec or stats)
   --strict    exit 3 when any line was bad`;
 

@@ -48,8 +48,13 @@ Deno.test("decode prints JSON per record and reports a torn last line without gl
     assert.ok(r.stdout.includes('"\\udcff"'), "invalid bytes as surrogate escapes");
     assert.equal(objs[1].time, "2026-11-28T15:21:53.215897021Z");
     assert.equal(objs[3].pid, 104);
-    assert.equal(objs[1].exec_id, `${"ab".repeat(16)}-5-101`);
-    for (const k of ["time", "pid", "ppid", "uid", "comm", "pcomm", "filename", "argv", "ret"]) {
+    // E2: the image id (with xid), the process id without it
+    assert.equal(objs[1].exec_id, `${"ab".repeat(16)}-5-101-${objs[1].xid}`);
+    assert.equal(objs[1].process_id, `${"ab".repeat(16)}-5-101`);
+    const e2 = ["exe", "dev", "ino", "xid", "pxid", "mntns", "pidns", "userns", "lost", "redact"];
+    for (
+      const k of ["time", "pid", "ppid", "uid", "comm", "pcomm", "filename", "argv", "ret", ...e2]
+    ) {
       assert.ok(k in objs[1], k);
     }
     assert.match(r.stderr, new RegExp(`${a}:4: torn last line skipped`));

@@ -264,7 +264,9 @@ function preparePins(dir: string, libbpfPath?: string): PinState {
   const mounts = Deno.readTextFileSync("/proc/self/mounts");
   if (dir.startsWith("/sys/fs/bpf/") && !/^\S+ \/sys\/fs\/bpf bpf /m.test(mounts)) {
     const rc = openLibc().mount(cstr("bpf"), cstr("/sys/fs/bpf"), cstr("bpf"), 0n, null);
-    if (rc !== 0) throw new BpfError(`Cannot mount bpffs on /sys/fs/bpf: ${errnoText(lastErrno())}`);
+    if (rc !== 0) {
+      throw new BpfError(`Cannot mount bpffs on /sys/fs/bpf: ${errnoText(lastErrno())}`);
+    }
   }
   let st: Deno.FileInfo | undefined;
   try {
@@ -413,7 +415,9 @@ function loadOnce(
     const inflight = bpf.bpf_object__find_map_by_name(obj, cstr("inflight"));
     const control = bpf.bpf_object__find_map_by_name(obj, cstr("control"));
     if (ustats === null || inflight === null || control === null) {
-      throw new BpfError(`BPF object "${objectPath}" lacks the "ustats", "inflight" or "control" map`);
+      throw new BpfError(
+        `BPF object "${objectPath}" lacks the "ustats", "inflight" or "control" map`,
+      );
     }
     ok = true;
     return new LoadedExec(

@@ -105,6 +105,8 @@ export function checkHost(objectPath: string, libbpfPath?: string): CheckItem[] 
       "syscalls/sys_enter_execveat",
       "syscalls/sys_exit_execveat",
       "sched/sched_process_exec",
+      // the 32-bit execs (x86): raw syscall tracepoints, which the syscalls: ones do not cover
+      ...(Deno.build.arch === "x86_64" ? ["raw_syscalls/sys_enter", "raw_syscalls/sys_exit"] : []),
     ];
     const missing = tps.filter((t) => {
       try {

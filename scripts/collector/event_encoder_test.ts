@@ -371,6 +371,8 @@ Deno.test("ExecLineEncoder.encode() reuses the context block only while its raw 
     record({ ...base, pid: 6, ppid: 7, tty: te.encode("pts9"), pcomm: te.encode("make"), uid: 0 }),
     record({ ...base, pid: 7, pstart_ns: 6n, cgroup_id: 9n }),
     record({ ...base, pid: 8 }),
+    record({ ...base, pid: 9, mntns: 77, pxid: 3n }), // a namespace or parent image of its own
+    record({ ...base, pid: 10 }),
   ];
   for (const r of recs) {
     const ring = new Uint8Array(r.length + 64);
@@ -380,15 +382,17 @@ Deno.test("ExecLineEncoder.encode() reuses the context block only while its raw 
   const lines = new TextDecoder().decode(enc.buf.subarray(0, enc.pos)).trimEnd().split("\n");
   const got = lines.map((l) => decodeLine(l) as ExecEvent).map((
     e,
-  ) => [e.pid, e.ppid, e.tty, e.pcomm, e.uid, e.pstart_ns, e.cgroup_id]);
+  ) => [e.pid, e.ppid, e.tty, e.pcomm, e.uid, e.pstart_ns, e.cgroup_id, e.mntns, e.pxid]);
   assert.deepEqual(got, [
-    [1, 1, "pts0", "bash", 1000, "5", "18446744073709551615"],
-    [2, 1, "pts0", "bash", 1000, "5", "18446744073709551615"],
-    [3, 7, "pts0", "bash", 1000, "5", "18446744073709551615"],
-    [4, 7, "pts9", "bash", 1000, "5", "18446744073709551615"],
-    [5, 7, "pts9", "make", 1000, "5", "18446744073709551615"],
-    [6, 7, "pts9", "make", 0, "5", "18446744073709551615"],
-    [7, 1, "pts0", "bash", 1000, "6", "9"],
-    [8, 1, "pts0", "bash", 1000, "5", "18446744073709551615"],
+    [1, 1, "pts0", "bash", 1000, "5", "18446744073709551615", 4026531841, "7"],
+    [2, 1, "pts0", "bash", 1000, "5", "18446744073709551615", 4026531841, "7"],
+    [3, 7, "pts0", "bash", 1000, "5", "18446744073709551615", 4026531841, "7"],
+    [4, 7, "pts9", "bash", 1000, "5", "18446744073709551615", 4026531841, "7"],
+    [5, 7, "pts9", "make", 1000, "5", "18446744073709551615", 4026531841, "7"],
+    [6, 7, "pts9", "make", 0, "5", "18446744073709551615", 4026531841, "7"],
+    [7, 1, "pts0", "bash", 1000, "6", "9", 4026531841, "7"],
+    [8, 1, "pts0", "bash", 1000, "5", "18446744073709551615", 4026531841, "7"],
+    [9, 1, "pts0", "bash", 1000, "5", "18446744073709551615", 77, "3"],
+    [10, 1, "pts0", "bash", 1000, "5", "18446744073709551615", 4026531841, "7"],
   ]);
 });

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodeLine, execId, parentExecId } from "./log_codec.ts";
+import { decodeLine, execId, parentExecId, processId } from "./log_codec.ts";
 import { openStream, readLines } from "./line_reader.ts";
 
 export interface DecodeOptions {
@@ -51,7 +51,12 @@ export async function decodeFiles(paths: string[], options: DecodeOptions): Prom
         if (options.type && rec.type !== options.type) continue;
         report.records++;
         const obj = rec.type === "exec"
-          ? { ...rec, exec_id: execId(rec), parent_exec_id: parentExecId(rec) }
+          ? {
+            ...rec,
+            exec_id: execId(rec),
+            parent_exec_id: parentExecId(rec),
+            process_id: processId(rec),
+          }
           : rec;
         batch.push(JSON.stringify(obj) + "\n");
         if (batch.length >= 512) emit();
