@@ -30,7 +30,7 @@ async function sh(cmd: string, args: string[]): Promise<void> {
   assert.equal(out.code, 0, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
 }
 
-async function fresh(out: string, src: string): Promise<boolean> {
+function fresh(out: string, src: string): boolean {
   try {
     return Deno.statSync(out).mtime! >= Deno.statSync(src).mtime!;
   } catch {
@@ -42,15 +42,15 @@ async function fresh(out: string, src: string): Promise<boolean> {
 async function build(): Promise<{ exec32: string; int80: string; evasion: string }> {
   await Deno.mkdir(BIN, { recursive: true });
   const exec32 = `${BIN}/exec32`, int80 = `${BIN}/int80`, evasion = `${BIN}/evasion`;
-  if (!(await fresh(exec32, `${DATA}/exec32.s`))) {
+  if (!(fresh(exec32, `${DATA}/exec32.s`))) {
     await sh("as", ["--32", "-o", `${exec32}.o`, `${DATA}/exec32.s`]);
     await sh("ld", ["-m", "elf_i386", "-o", exec32, `${exec32}.o`]);
   }
-  if (!(await fresh(int80, `${DATA}/int80.s`))) {
+  if (!(fresh(int80, `${DATA}/int80.s`))) {
     await sh("as", ["--64", "-o", `${int80}.o`, `${DATA}/int80.s`]);
     await sh("ld", ["-o", int80, `${int80}.o`]);
   }
-  if (!(await fresh(evasion, `${DATA}/evasion.c`))) {
+  if (!(fresh(evasion, `${DATA}/evasion.c`))) {
     await sh("cc", ["-O2", "-pthread", "-o", evasion, `${DATA}/evasion.c`]);
   }
   return { exec32, int80, evasion };
@@ -385,6 +385,42 @@ Deno.test("collector killed under an exec storm: the next start reports crash_lo
   } finally {
     await first.kill9().catch(() => {});
     await second?.stop().catch(() => {});
+    await cleanPins(pins);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("collector replaces pinned counters of another layout and says stats_reset=1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sa-evade-" });
+  const pins = testPinDir();
+  let c: Collector | undefined;
+  try {
+    await Deno.mkdir(pins);
+    // an older collector's stats map: per-CPU values of 8 bytes instead of struct kstats
+    await sh("bpftool", [
+      "map",
+      "create",
+      `${pins}/stats`,
+      "type",
+      "percpu_array",
+      "key",
+      "4",
+      "value",
+      "8",
+      "entries",
+      "1",
+      "name",
+      "stats",
+    ]);
+    c = new Collector(`${dir}/audit.log`, [], pins);
+    await c.ready();
+    const st = await c.stop();
+    assert.equal(st.code, 0, st.stderr);
+    const open = (await records(`${dir}/audit.log`)).stats.find((s) => s.reason === "open")!;
+    assert.equal(open.values.stats_reset, "1");
+    assert.equal(open.values.crash_lost, "0");
+  } finally {
+    await c?.stop().catch(() => {});
     await cleanPins(pins);
     await Deno.remove(dir, { recursive: true });
   }
