@@ -15,6 +15,7 @@
 
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
+import { E2 } from "../scripts/lib/log_codec.ts";
 
 const USAGE = `usage: deno task bench:collector [options]
 
@@ -786,16 +787,16 @@ function statsLine(log: string, reason: string): Record<string, string> | undefi
   return undefined;
 }
 
-/** Distinct storm indices among the E1 lines whose argv is `<argv0> --bench <i>`. */
+/** Distinct storm indices among the E2 lines whose argv is `<argv0> --bench <i>`. */
 function benchLines(log: string): { lines: number; distinct: number } {
   const seen = new Set<string>();
   let lines = 0;
   for (const l of readText(log).split("\n")) {
-    if (!l.startsWith("E1\t")) continue;
+    if (!l.startsWith("E2\t")) continue;
     const f = l.split("\t");
-    if (f[30] !== "--bench") continue; // argv[1] (argv starts at field 29)
+    if (f[E2.argv + 1] !== "--bench") continue; // argv[1]
     lines++;
-    seen.add(f[31]);
+    seen.add(f[E2.argv + 2]);
   }
   return { lines, distinct: seen.size };
 }
