@@ -425,3 +425,20 @@ Deno.test("collector replaces pinned counters of another layout and says stats_r
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("collector runs on with pin_error in its open record when the pin dir cannot be made", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sa-evade-" });
+  const c = new Collector(`${dir}/audit.log`, [], "/proc/sa-no-pins-here");
+  try {
+    await c.ready();
+    const st = await c.stop();
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stderr, /counters not pinned/);
+    const open = (await records(`${dir}/audit.log`)).stats.find((s) => s.reason === "open")!;
+    assert.match(open.values.pin_error, /sa-no-pins-here/);
+    assert.equal(open.values.crash_lost, "0");
+  } finally {
+    await c.stop().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

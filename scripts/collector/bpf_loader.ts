@@ -84,6 +84,8 @@ export interface PinState {
   dir: string;
   /** pinned maps of an older layout were removed and created anew */
   reset: boolean;
+  /** why pinning is off although a dir was asked for (read-only /sys, no bpffs), else "" */
+  error: string;
 }
 
 /** A loaded and attached exec program. */
@@ -235,7 +237,13 @@ export function loadExec(
   libbpfPath?: string,
   pinDir = "",
 ): LoadedExec {
-  const pins = preparePins(pinDir, libbpfPath);
+  let pins: PinState;
+  try {
+    pins = preparePins(pinDir, libbpfPath);
+  } catch (e) {
+    // the counters then start at 0 with this run: no crash_lost, but capture goes on
+    pins = { dir: "", reset: false, error: (e as Error).message };
+  }
   for (let attempt = 1;; attempt++) {
     try {
       return loadOnce(objectPath, knobs, ringBytes, libbpfPath, pins);
@@ -257,7 +265,7 @@ const PINNED = [
  * removes pinned maps whose layout is not this one's (an older collector).
  */
 function preparePins(dir: string, libbpfPath?: string): PinState {
-  if (dir === "") return { dir, reset: false };
+  if (dir === "") return { dir, reset: false, error: "" };
   if (!dir.startsWith("/") || dir.split("/").includes("..")) {
     throw new BpfError(`Pin dir "${dir}" must be an absolute path without ".."`);
   }
@@ -315,7 +323,7 @@ function preparePins(dir: string, libbpfPath?: string): PinState {
     Deno.removeSync(`${dir}/${present[0].name}`);
     reset = true;
   }
-  return { dir, reset };
+  return { dir, reset, error: "" };
 }
 
 function loadOnce(

@@ -133,6 +133,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   // libbpf parsed the kernel's BTF (megabytes) for CO-RE and has freed it: give it back
   openLibc().malloc_trim(0n);
   const redactKeys = options.redactKeys ?? DEFAULT_REDACT_KEYS;
+  if (prog.pins.error) console.error(`collect: counters not pinned: ${prog.pins.error}`);
   // TODO wired at merge: the ArgvRedactor of redact.ts when redactKeys is not empty
   const enc = new ExecLineEncoder(boot, maxArgs, options.bufferBytes ?? 1 << 20, null);
   // the kernel counters run on across restarts (pinned): S1 counts this run's part, and
@@ -236,6 +237,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     redact: redactKeys.join(","),
     crash_lost: String(crashLost),
     ...(prog.pins.reset ? { stats_reset: 1 } : {}),
+    ...(prog.pins.error ? { pin_error: prog.pins.error } : {}),
   });
   flush();
   options.onReady?.();
