@@ -28,7 +28,10 @@
  * A failed reopen (rotation into a full or replaced directory, EACCES) keeps
  * the old descriptor, counts `reopen_failures`, warns once and retries at
  * most once per `reopenRetryMs`; the run writes a `recover` stats record
- * when it works again (`takeRecovered()`), as after failed writes.
+ * when it works again (`takeRecovered()`), as after failed writes. When the
+ * old file has been deleted meanwhile (no name left), lines are held in
+ * memory (up to `holdBytes`, then counted as `write_lost`) and written to the
+ * new file first.
  *
  * A low-disk guard holds exec lines back (and counts them) below a space
  * threshold, measured as what this writer can use (root, or
@@ -47,6 +50,8 @@ export interface LogFileOptions {
   mode?: number;
   /** Least time between two attempts of a reopen that keeps failing, ms. @default {1000} */
   reopenRetryMs?: number;
+  /** Bytes held in memory while a reopen fails and the old file is deleted (no name left). @default {8 MiB} */
+  holdBytes?: number;
   /**
    * Called, in order, with exactly the bytes that reached the file (each
    * successful write's bytes, the LF that closes a torn tail, the written
@@ -219,6 +224,11 @@ export class AuditLogFile {
   #lastTry = 0;
   #writeFailing = false;
   #recovered = false;
+  #holdMax: number;
+  /** lines for the next file: the reopen fails and the old file has no name left */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #heldLines = 0;
   #opened = false;
 
   constructor(path: string, options: LogFileOptions = {}) {
@@ -230,6 +240,7 @@ export class AuditLogFile {
     this.#minFree = options.minFreeBytes ?? 64 * MiB;
     this.#mode = options.mode ?? 0o600;
     this.#retryMs = options.reopenRetryMs ?? 1000;
+    this.#holdMax = options.holdBytes ?? 8 * MiB;
     this.#onWritten = options.onWritten;
     this.#warn = options.onWarning ?? ((m) => console.error(m));
   }
@@ -436,6 +447,14 @@ export class AuditLogFile {
       this.#reopenFailing = false;
       this.#recovered = true;
     }
+    if (this.#held.length) {
+      const held = concat(this.#held);
+      const n = this.#heldLines;
+      this.#held = [];
+      this.#heldBytes = 0;
+      this.#heldLines = 0;
+      this.write(held, n);
+    }
     return true;
   }
 
@@ -490,6 +509,17 @@ export class AuditLogFile {
       this.counters.disk_dropped += lines - kept;
       if (out.length === 0) return false;
     }
+    if (this.#reopenFailing && statAt(this.#fd, "", AT_EMPTY_PATH)?.nlink === 0) {
+      // the old file was deleted: what is written there is lost; hold it for the next file
+      if (this.#heldBytes + out.length > this.#holdMax) {
+        this.counters.write_lost += kept;
+        return false;
+      }
+      this.#held.push(out.slice());
+      this.#heldBytes += out.length;
+      this.#heldLines += kept;
+      return !this.guarding;
+    }
     if (this.#tornTail) {
       // end the torn fragment so it stays a line of its own
       if (this.#put(this.#fd, new Uint8Array([LF])) !== 1) {
@@ -523,6 +553,10 @@ export class AuditLogFile {
 
   /** Closes the log and releases the lock. */
   close(): void {
+    this.counters.write_lost += this.#heldLines; // no file took them
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#heldLines = 0;
     if (this.#fd >= 0) openLibc().close(this.#fd);
     this.#fd = -1;
     this.#unlock();
@@ -530,25 +564,27 @@ export class AuditLogFile {
   }
 }
 
-/** The `S1` lines of a buffer of whole lines. */
-function statsLines(data: Uint8Array): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (let start = 0; start < data.length;) {
-    let end = data.indexOf(LF, start);
-    end = end < 0 ? data.length : end + 1;
-    if (data[start] === 0x53 && data[start + 1] === 0x31 && data[start + 2] === 0x09) {
-      parts.push(data.subarray(start, end));
-      total += end - start;
-    }
-    start = end;
-  }
+function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);
     o += p.length;
   }
   return out;
+}
+
+/** The `S1` lines of a buffer of whole lines. */
+function statsLines(data: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < data.length;) {
+    let end = data.indexOf(LF, start);
+    end = end < 0 ? data.length : end + 1;
+    if (data[start] === 0x53 && data[start + 1] === 0x31 && data[start + 2] === 0x09) {
+      parts.push(data.subarray(start, end));
+    }
+    start = end;
+  }
+  return concat(parts);
 }

@@ -249,6 +249,38 @@ Deno.test("AuditLogFile.reopen() keeps the old file when the reopen fails, then 
   });
 });
 
+Deno.test("AuditLogFile.write() holds the lines for the next file while a reopen fails and the old file is deleted", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/audit.log`;
+    const seen: Uint8Array[] = [];
+    const log = new AuditLogFile(path, {
+      reopenRetryMs: 0,
+      holdBytes: 40,
+      onWarning: () => {},
+      onWritten: (b) => seen.push(b.slice()),
+    });
+    log.open();
+    try {
+      await Deno.remove(path);
+      await Deno.mkdir(path);
+      assert.equal(log.reopen(), false);
+      assert.ok(log.write(lines("E2	held1	."), 1));
+      assert.ok(log.write(lines("S1	held2	."), 1));
+      assert.equal(log.write(lines("E2	" + "x".repeat(30) + "	."), 1), false, "past holdBytes");
+      assert.equal(log.counters.write_lost, 1);
+      assert.deepEqual(seen, [], "nothing reached a file");
+      await Deno.remove(path);
+      assert.ok(log.reopen());
+      assert.ok(log.write(lines("E2	after	."), 1));
+    } finally {
+      log.close();
+    }
+    const file = await Deno.readTextFile(path);
+    assert.equal(file, "E2\theld1\t.\nS1\theld2\t.\nE2\tafter\t.\n");
+    assert.equal(td.decode(concat(seen)), file);
+  });
+});
+
 Deno.test("AuditLogFile.reopen() retries a failing reopen at most once per reopenRetryMs", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/audit.log`;
