@@ -288,8 +288,11 @@ Deno.test("AuditLogFile.reopen() retries a failing reopen at most once per reope
     log.open();
     try {
       await Deno.rename(path, `${path}.1`);
+      const passwd = await Deno.stat("/etc/passwd");
       await Deno.symlink("/etc/passwd", path);
       assert.equal(log.reopen(), false);
+      const after = await Deno.stat("/etc/passwd");
+      assert.deepEqual([after.mode, after.uid, after.size], [passwd.mode, passwd.uid, passwd.size]);
       await Deno.remove(path);
       assert.equal(log.reopen(), false, "not tried again within the hour");
       assert.equal(log.counters.reopen_failures, 1);
