@@ -1149,13 +1149,13 @@ const FLOOD_FAIL_RATE = 100;
 /** Execs a "max" step may start per second at most (it stops at its -T deadline first). */
 const FLOOD_MAX_PER_S = 200_000;
 const floodShape = {
-  flood: `build/exec_storm -n <rate × ${FLOOD_S}> -r <rate> -w 2 -k 2 -v ` +
+  flood: `\`build/exec_storm -n <rate × ${FLOOD_S}> -r <rate> -w 2 -k 2 -v ` +
     `-t build/exec_storm_target -a t -T ${2 * FLOOD_S}\` (max: \`-w 2 -k 1 -v -T ${FLOOD_S}\`, ` +
     "both cores, unpaced)",
-  marker: `exec_storm -n ${FLOOD_MARKER_RATE * FLOOD_S} -r ${FLOOD_MARKER_RATE} -k 1 -v ` +
-    "-t <tmp>/flood_marker -a flood_marker",
-  failer: `exec_storm -n ${FLOOD_FAIL_RATE * FLOOD_S} -r ${FLOOD_FAIL_RATE} -k 1 -v ` +
-    "-t <tmp>/flood_missing -a flood_fail",
+  marker: `\`exec_storm -n ${FLOOD_MARKER_RATE * FLOOD_S} -r ${FLOOD_MARKER_RATE} -k 1 -v ` +
+    "-t <tmp>/flood_marker -a flood_marker`",
+  failer: `\`exec_storm -n ${FLOOD_FAIL_RATE * FLOOD_S} -r ${FLOOD_FAIL_RATE} -k 1 -v ` +
+    "-t <tmp>/flood_missing -a flood_fail`",
 };
 
 let helpText: Promise<string> | undefined;
@@ -1206,7 +1206,12 @@ function quotaCgroup(scope: Scope, percent: number): ((pid: number) => void) | u
     }
     Deno.removeSync(dir);
   });
-  return (pid) => Deno.writeTextFileSync(`${dir}/cgroup.procs`, String(pid));
+  return (pid) => {
+    Deno.writeTextFileSync(`${dir}/cgroup.procs`, String(pid));
+    if (!readText(`/proc/${pid}/cgroup`).includes(`/${name}\n`)) {
+      throw new Error(`Cannot confine pid ${pid}: it is not in cgroup ${dir}`);
+    }
+  };
 }
 
 /** One flood step: a fresh collector with this ring, the flood, the marker, the failed execs. */
@@ -1261,6 +1266,9 @@ async function floodStep(env: Env, ring: string, rate: number, step: FloodStep):
     if (!(await c.stop(60_000))) step.error = "the collector did not stop in 60 s";
     const ringBytes = Number(statsLine(log, "open")?.ring_bytes);
     if (Number.isFinite(ringBytes)) step.ringBytes = ringBytes;
+    if (/^\d+$/.test(ring) && step.ringBytes !== Number(ring) * 2 ** 20) {
+      step.error = `asked for a ${ring} MiB ring, the collector reported ring_bytes=${ringBytes}`;
+    }
     step.exitStats = statsLine(log, "exit");
     step.log = readFloodLog(readText(log), step.classes);
     Deno.removeSync(log);
@@ -1308,6 +1316,11 @@ async function runFlood(env: Env): Promise<void> {
     "The marker and the failed execs run at the same time as the flood, at a low rate: a ring " +
       "buffer full at reserve time drops whatever arrives then, so their share lost says whether " +
       "a low-rate exec of interest is lost as often as the flood's own.",
+  );
+  floodNotes.push(
+    "Seq gaps are counted between the records of one step's log only; the kernel's per-CPU " +
+      "counters outlive a collector (E2), so a step's first record of a CPU may carry in `lost` " +
+      "a loss from before that step.",
   );
   if (FLOOD_RINGS.includes("default+quota")) {
     floodNotes.push(

@@ -150,13 +150,14 @@ export function firstLoss(steps: readonly FloodStep[]): Map<string, FloodStep | 
 /** The flood section of bench/results/collector.md. */
 export function floodReport(
   steps: readonly FloodStep[],
+  /** the commands (Markdown, quoted), the step length and notes */
   shape: { stepS: number; flood: string; marker: string; failer: string; notes: string[] },
 ): string {
   const L: string[] = ["## Flood test", ""];
   L.push(
     `Per step: a fresh collector (its defaults, but the ring), then for ${shape.stepS} s at once: ` +
-      `the flood \`${shape.flood}\`, a marker program \`${shape.marker}\` (a distinct program at ` +
-      `a low rate: does it survive the flood?) and failed execs \`${shape.failer}\` (ENOENT: ` +
+      `the flood ${shape.flood}, a marker program ${shape.marker} (a distinct program at ` +
+      `a low rate: does it survive the flood?) and failed execs ${shape.failer} (ENOENT: ` +
       "the sys_exit path). Then SIGTERM (the collector drains and writes its `exit` record).",
     "",
     "- achieved: the flood's exec/s; events logged: exec records in the log (any process); " +
