@@ -833,16 +833,18 @@ function statsLine(log: string, reason: string): Record<string, string> | undefi
   return undefined;
 }
 
-/** Distinct storm indices among the E1 lines whose argv is `<argv0> --bench <i>`. */
+/** Distinct storm indices among the E1/E2 lines whose argv is `<argv0> --bench <i>`. */
 function benchLines(log: string): { lines: number; distinct: number } {
   const seen = new Set<string>();
   let lines = 0;
   for (const l of readText(log).split("\n")) {
-    if (!l.startsWith("E1\t")) continue;
+    // argv starts at field 29 of E1, 39 of E2 (docs/log-format.md)
+    const argv = l.startsWith("E1\t") ? 29 : l.startsWith("E2\t") ? 39 : -1;
+    if (argv < 0) continue;
     const f = l.split("\t");
-    if (f[30] !== "--bench") continue; // argv[1] (argv starts at field 29)
+    if (f[argv + 1] !== "--bench") continue;
     lines++;
-    seen.add(f[31]);
+    seen.add(f[argv + 2]);
   }
   return { lines, distinct: seen.size };
 }
