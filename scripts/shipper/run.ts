@@ -30,7 +30,13 @@ import {
   stampOf,
 } from "./ship_file.ts";
 import { dirProblem, FdReader } from "./safe_open.ts";
-import { closeSources, findClosedFiles, type SourceFile, sourceReader } from "./sources.ts";
+import {
+  closeSource,
+  closeSources,
+  findClosedFiles,
+  type SourceFile,
+  sourceReader,
+} from "./sources.ts";
 
 /** Exit codes (sysexits.h), so cron and monitoring can tell what happened. */
 export const EXIT = {
@@ -230,6 +236,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       if (!options.dryRun && expired(src, options.keepDays ?? 0)) {
         if (await removeIfSame(src, warn)) report.deleted.push(src.name);
       }
+      closeSource(src);
     }
     if (options.dryRun) {
       for (const src of todo) await plan(src, stem, hostDir, target.root, warn, prefixes.get(src));
@@ -314,6 +321,8 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       if (expired(src, options.keepDays ?? 0) && await removeIfSame(src, warn)) {
         report.deleted.push(src.name);
       }
+      closeSource(src); // frees the space of a deleted file
+
       if (journalError) {
         try {
           await journal.append(outcome);

@@ -96,9 +96,19 @@ export async function findClosedFiles(
   return { ready, busy, refused };
 }
 
+/**
+ * Closes the descriptor of a source (once; later calls do nothing). A deleted
+ * file's space is only freed when its last descriptor is closed.
+ */
+export function closeSource(src: SourceFile): void {
+  if (src.fd < 0) return;
+  closeFd(src.fd);
+  src.fd = -1;
+}
+
 /** Closes the descriptors of {@link findClosedFiles}' ready files. */
 export function closeSources(files: SourceFile[]): void {
-  for (const f of files) closeFd(f.fd);
+  for (const f of files) closeSource(f);
 }
 
 /** A reader of the bytes of `src` that were there when it was picked. */
