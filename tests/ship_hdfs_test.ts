@@ -446,6 +446,45 @@ Deno.test("ship against a real HDFS", async (t) => {
       },
     );
 
+    await t.step(
+      "lines written while a file is shipped are not shipped in that run; the next run ships them as a tail",
+      async () => {
+        const c = fresh();
+        const a = bulky(49, 2);
+        const path = `${c.from}/syscall_audit.log.1`;
+        await writeAged(c.from, { "syscall_audit.log.1": a });
+        const child = shipCommand([...base(c), "--max-rate", "300k"]).spawn();
+        await waitFor(async () => (await stagingFiles(c.host)).length > 0);
+        const more = bulky(50, 1);
+        await Deno.writeFile(path, more, { append: true });
+        const out = await child.output();
+        const stderr = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 0, stderr);
+        assert.match(
+          stderr,
+          /"syscall_audit\.log\.1" grew while it was shipped; kept: the bytes past the ones shipped go in a later run/,
+        );
+        // exactly the bytes there when the file was picked
+        await assertExactlyOnce(client, "/audit/raw", c.host, [a]);
+        assert.deepStrictEqual(await names(c.from), ["syscall_audit.log.1"]);
+        const old = new Date(Date.now() - 3_600_000);
+        await Deno.utime(path, old, old);
+        const r = await ship([...base(c), "--keep-days", "2"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`grew after ${a.length} bytes of it were shipped`));
+        await assertExactlyOnce(client, "/audit/raw", c.host, [a, more]);
+        // logrotate compresses the kept file: known as shipped (both ranges), not shipped again
+        await Deno.remove(path);
+        const whole = new Uint8Array([...a, ...more]);
+        await writeAged(c.from, { "syscall_audit.log.2.gz": gzipSync(whole) });
+        const before = await tree(client, "/audit/raw");
+        const again = await ship([...base(c), "--keep-days", "2"]);
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stdout, /shipped 0 files .* 1 already shipped/);
+        assert.deepStrictEqual(await tree(client, "/audit/raw"), before);
+      },
+    );
+
     await t.step("hostile host and file names stay inside the layout", async () => {
       const c = { ...fresh(), host: "../../Evil/\n<b>host=x%" };
       const a = oneDay(8);

@@ -161,6 +161,21 @@ export class Journal {
     return this.#byRaw.get(sha);
   }
 
+  /**
+   * The files shipped in more than one range (they grew) whose uncompressed
+   * length matches a gzip ISIZE (length mod 2^32): candidates for a
+   * compressed copy of such a file.
+   */
+  grownPrefixesMod32(isize: number): ShippedPrefix[] {
+    const out: ShippedPrefix[] = [];
+    for (const chain of this.#byInode.values()) {
+      const { dev, ino } = chain[0];
+      const p = chain.length > 1 ? this.shippedPrefix({ dev, ino }) : undefined;
+      if (p && p.rawEnd % 2 ** 32 === isize) out.push(p);
+    }
+    return out;
+  }
+
   /** true when some entry's uncompressed length matches a gzip ISIZE (length mod 2^32). */
   hasRawSizeMod32(isize: number): boolean {
     return this.entries.some((e) => e.raw_bytes % 2 ** 32 === isize);

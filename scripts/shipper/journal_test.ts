@@ -77,6 +77,9 @@ Deno.test("Journal.shippedPrefix() chains the ranges of an inode from offset 0",
       stamp: "20261127T000000.000000000Z",
       nextPiece: 3,
     });
+    // a compressed copy of the grown file is looked for by its whole length
+    assert.deepStrictEqual(k.grownPrefixesMod32(150).map((p) => p.rawEnd), [150]);
+    assert.deepStrictEqual(k.grownPrefixesMod32(100), []);
     // the inode reused by a new file shipped whole: a new chain
     await k.append(range(21, 0, 10, 0, 1));
     assert.equal(k.shippedPrefix({ dev: 1, ino: 21 })?.rawEnd, 10);

@@ -21,6 +21,7 @@ import { RateLimit } from "./rate_limit.ts";
 import {
   contentIdOf,
   CorruptSourceError,
+  isShippedPrefix,
   pieceName,
   pieceSegments,
   PrefixMismatchError,
@@ -395,7 +396,7 @@ function exitFor(e: unknown): number {
 }
 
 /** A compressed copy of a journaled file (logrotate compressed it after we shipped it)? */
-async function journaledCopy(journal: Journal, src: SourceFile): Promise<JournalEntry | undefined> {
+async function journaledCopy(journal: Journal, src: SourceFile): Promise<unknown> {
   if (!src.gz || !journal.entries.length || src.size < 18) return undefined;
   // the gzip trailer's ISIZE (length mod 2^32) rules out most files without reading them
   try {
@@ -404,6 +405,10 @@ async function journaledCopy(journal: Journal, src: SourceFile): Promise<Journal
       return undefined;
     }
     const isize = new DataView(b.buffer).getUint32(0, true);
+    // a file shipped in ranges (it grew): its ranges split again, one by one
+    for (const prefix of journal.grownPrefixesMod32(isize)) {
+      if (await isShippedPrefix(src, prefix)) return prefix;
+    }
     if (!journal.hasRawSizeMod32(isize)) return undefined;
     return journal.byRawSha(await contentIdOf(src));
   } catch {
@@ -419,6 +424,12 @@ function expired(src: SourceFile, keepDays: number): boolean {
 async function removeIfSame(src: SourceFile, warn: (l: string) => void): Promise<boolean> {
   try {
     const st = await Deno.lstat(src.path);
+    if (st.ino === src.ino && st.dev === src.dev && st.size > src.size) {
+      warn(
+        `ship: "${src.name}" grew while it was shipped; kept: the bytes past the ones shipped go in a later run`,
+      );
+      return false;
+    }
     if (st.ino !== src.ino || st.size !== src.size || st.mtime?.getTime() !== src.mtimeMs) {
       warn(`ship: "${src.name}" is another file now (rotated meanwhile); not deleted`);
       return false;

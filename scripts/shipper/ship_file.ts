@@ -191,6 +191,18 @@ export async function contentIdOf(src: SourceFile): Promise<string> {
   return h.digest();
 }
 
+/** true when the bytes of `src` picked are exactly the ranges of `prefix` (e.g. a compressed copy of a grown file). */
+export async function isShippedPrefix(src: SourceFile, prefix: ShippedPrefix): Promise<boolean> {
+  const raw = readRaw(sourceReader(src), src.gz, src.name);
+  try {
+    for await (const _ of pastPrefix(raw, prefix, src.name)) return false; // longer
+    return true;
+  } catch (e) {
+    if (e instanceof PrefixMismatchError) return false;
+    throw e;
+  }
+}
+
 /**
  * Passes on the raw bytes past the shipped `prefix`, after checking that the
  * bytes before are the ranges shipped (each split again as it was, its content
