@@ -40,6 +40,18 @@ export interface RefusedFile {
   why: string;
 }
 
+/** Options of {@link findClosedFiles}. */
+export interface FindOptions {
+  /** a file must be unmodified this long, ms. @default 60000 */
+  minAgeMs?: number;
+  /** the time now, ms. @default Date.now() */
+  now?: number;
+  /** the only owner trusted. @default the shipper's own uid */
+  uid?: number;
+  /** files held open at once (each is read through its descriptor); the younger rest wait for a later run. @default 256 */
+  maxOpen?: number;
+}
+
 /** Rotated names of `liveName`: a "." or "-" suffix starting with a digit, then optional ".gz". */
 export function rotatedPattern(liveName: string): RegExp {
   const esc = liveName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -54,27 +66,38 @@ export function rotatedPattern(liveName: string): RegExp {
 export async function findClosedFiles(
   dir: string,
   liveName: string,
-  options: { minAgeMs?: number; now?: number; uid?: number } = {},
+  options: FindOptions = {},
 ): Promise<{ ready: SourceFile[]; busy: BusyFile[]; refused: RefusedFile[] }> {
   const pattern = rotatedPattern(liveName);
   const now = options.now ?? Date.now();
   const minAge = options.minAgeMs ?? 60_000;
+  const maxOpen = options.maxOpen ?? 256;
   const real = await Deno.realPath(dir);
-  const candidates: Omit<SourceFile, "gz">[] = [];
-  const refused: RefusedFile[] = [];
+  // oldest first by the names' lstat (only an order: the descriptor's fstat decides)
+  const names: { name: string; path: string; mtimeMs: number }[] = [];
   for await (const e of Deno.readDir(real)) {
     if (!pattern.test(e.name)) continue;
     const path = `${real}/${e.name}`;
+    const st = await Deno.lstat(path).catch(() => undefined); // gone meanwhile
+    if (st) names.push({ name: e.name, path, mtimeMs: st.mtime?.getTime() ?? 0 });
+  }
+  names.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+  const candidates: Omit<SourceFile, "gz">[] = [];
+  const refused: RefusedFile[] = [];
+  const busy: BusyFile[] = [];
+  for (const { name, path } of names) {
+    if (candidates.length >= maxOpen) {
+      busy.push({ name, why: `${maxOpen} older files are open in this run already` });
+      continue;
+    }
     try {
-      const o = openTrusted(path, e.name, options.uid);
-      candidates.push({ name: e.name, path, ...o });
+      candidates.push({ name, path, ...openTrusted(path, name, options.uid) });
     } catch (err) {
-      if (err instanceof UnsafePathError) refused.push({ name: e.name, why: err.message });
+      if (err instanceof UnsafePathError) refused.push({ name, why: err.message });
       // else: gone meanwhile
     }
   }
   const ready: SourceFile[] = [];
-  const busy: BusyFile[] = [];
   // the /proc walk only when there is something to ship (most cron runs have nothing)
   const writers = candidates.length ? await filesOpenForWriting(real) : new Map<string, number>();
   for (const c of candidates) {

@@ -129,3 +129,32 @@ Deno.test("findClosedFiles() refuses rotated names that are not our own regular 
     await Deno.remove(elsewhere, { recursive: true });
   }
 });
+
+Deno.test("findClosedFiles() holds at most maxOpen files open, the oldest; the rest wait", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (let i = 1; i <= 5; i++) {
+      await Deno.writeTextFile(`${dir}/syscall_audit.log.${i}`, `${i}\n`);
+      // .5 is the oldest
+      const t = new Date(Date.now() - 3_600_000 * (i + 1));
+      await Deno.utime(`${dir}/syscall_audit.log.${i}`, t, t);
+    }
+    const { ready, busy } = await findClosedFiles(dir, "syscall_audit.log", { maxOpen: 2 });
+    try {
+      assert.deepStrictEqual(ready.map((f) => f.name), [
+        "syscall_audit.log.5",
+        "syscall_audit.log.4",
+      ]);
+      assert.deepStrictEqual(busy.map((b) => b.name), [
+        "syscall_audit.log.3",
+        "syscall_audit.log.2",
+        "syscall_audit.log.1",
+      ]);
+      assert.match(busy[0].why, /^2 older files are open in this run already$/);
+    } finally {
+      closeSources(ready);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
