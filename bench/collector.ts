@@ -4,9 +4,11 @@
  * per configuration: workload wall time, tracer CPU per event (idle rate and
  * marginal), BPF run time per event, log bytes per event (raw and gzip -6),
  * events captured/lost, and the collector's RSS. Then a rate test: the
- * collector under the fastest exec storm this machine can produce.
+ * collector under the fastest exec storm this machine can produce. Then the flood test
+ * (bench/flood.ts): stepped exec rates against the collector at several ring sizes, and what is
+ * lost first; and the cost of the keyed hash chain (collector with vs without it).
  *
- *   deno task bench:collector [--execs N] [--only LIST] [--idle-s S] [--out FILE]
+ *   deno task bench:collector [--execs N] [--only LIST] [--idle-s S] [--out FILE] [--quick]
  *
  * Writes bench/results/collector.md (full runs only, or --out) and prints it.
  *
@@ -15,7 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { E2 } from "../scripts/lib/log_codec.ts";
+import { type ExecClass, floodReport, type FloodStep, readFloodLog } from "./flood.ts";
 
 const USAGE = `usage: deno task bench:collector [options]
 
@@ -23,8 +25,16 @@ const USAGE = `usage: deno task bench:collector [options]
   --inflight K     children in flight in the storm (default 2)
   --idle-s S       idle measurement per tracer, seconds (default 10)
   --rate-execs N   execs of the rate test (default 60000)
-  --only LIST      comma-separated subset of: baseline,collector,auditd,bpftrace,rate,idle
-                   (a workload config implies baseline); results are then only
+  --flood-s S      seconds per flood step (default 5)
+  --flood-rates L  flood target exec/s, 0 = as fast as possible (default 5000,10000,20000,40000,0)
+  --flood-rings L  ring configurations of the flood: default (the collector's), N (MiB),
+                   default+quota (default ring, the unit's CPUQuota=25%) (default
+                   default,default+quota,8,32)
+  --quick          smoke run, not figures: flood 1 s steps at 5000,0 on
+                   default,default+quota,32; 2000 execs per storm, 2 s idle, 10000
+                   rate-test execs (results only printed, unless --out)
+  --only LIST      comma-separated subset of: baseline,collector,auditd,bpftrace,rate,idle,
+                   flood,chain (a workload config implies baseline); results are then only
                    printed, unless --out is given
   --out FILE       results file (default bench/results/collector.md on full runs)`;
 
@@ -63,7 +73,16 @@ const TARGETS = {
   gzipBytes: 30,
   rssMb: 60,
 };
-const CONFIGS = ["baseline", "collector", "auditd", "bpftrace", "rate", "idle"] as const;
+const CONFIGS = [
+  "baseline",
+  "collector",
+  "auditd",
+  "bpftrace",
+  "rate",
+  "idle",
+  "flood",
+  "chain",
+] as const;
 type ConfigName = typeof CONFIGS[number];
 
 // ---------------------------------------------------------------- arguments
@@ -82,6 +101,10 @@ try {
       inflight: { type: "string" },
       "idle-s": { type: "string" },
       "rate-execs": { type: "string" },
+      "flood-s": { type: "string" },
+      "flood-rates": { type: "string" },
+      "flood-rings": { type: "string" },
+      quick: { type: "boolean" },
       only: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -100,10 +123,33 @@ function posInt(v: string | undefined, name: string, dflt: number, min: number):
   if (!/^\d+$/.test(v) || Number(v) < min) die(`--${name} must be a whole number >= ${min}`);
   return Number(v);
 }
-const EXECS = posInt(opts.execs, "execs", 20_000, 1);
+const QUICK = opts.quick === true;
+const EXECS = posInt(opts.execs, "execs", QUICK ? 2_000 : 20_000, 1);
 const INFLIGHT = posInt(opts.inflight, "inflight", 2, 1);
-const IDLE_S = posInt(opts["idle-s"], "idle-s", 10, 1);
-const RATE_EXECS = posInt(opts["rate-execs"], "rate-execs", 60_000, 1);
+const IDLE_S = posInt(opts["idle-s"], "idle-s", QUICK ? 2 : 10, 1);
+const RATE_EXECS = posInt(opts["rate-execs"], "rate-execs", QUICK ? 10_000 : 60_000, 1);
+const FLOOD_S = posInt(opts["flood-s"], "flood-s", QUICK ? 1 : 5, 1);
+function list(v: string | undefined, name: string, dflt: string): string[] {
+  const items = (v ?? dflt).split(",").map((x) => x.trim()).filter((x) => x);
+  if (items.length === 0) die(`--${name} must name at least one item`);
+  return items;
+}
+const FLOOD_RATES = list(
+  opts["flood-rates"],
+  "flood-rates",
+  QUICK ? "5000,0" : "5000,10000,20000,40000,0",
+)
+  .map((x) => posInt(x, "flood-rates", 0, 0));
+const FLOOD_RINGS = list(
+  opts["flood-rings"],
+  "flood-rings",
+  QUICK ? "default,default+quota,32" : "default,default+quota,8,32",
+);
+for (const r of FLOOD_RINGS) {
+  if (r !== "default" && r !== "default+quota" && !/^[1-9]\d*$/.test(r)) {
+    die(`--flood-rings: "${r}" is not default, default+quota or a MiB count`);
+  }
+}
 const selected = new Set<ConfigName>();
 if (opts.only === undefined) {
   CONFIGS.forEach((c) => selected.add(c));
@@ -116,7 +162,7 @@ if (opts.only === undefined) {
     selected.add("baseline");
   }
 }
-const FULL = CONFIGS.every((c) => selected.has(c));
+const FULL = CONFIGS.every((c) => selected.has(c)) && !QUICK;
 const OUT = opts.out ?? (FULL ? `${ROOT}bench/results/collector.md` : undefined);
 
 // ---------------------------------------------------------------- cleanup
@@ -450,14 +496,14 @@ interface Storm {
   bgForks: number;
 }
 
-async function storm(args: string[]): Promise<Storm> {
+async function storm(args: string[], timeoutS = 300): Promise<Storm> {
   const ac = new AbortController();
   storms.add(ac);
   let r: RunResult;
   const f0 = hostForks();
   const t0 = performance.now();
   try {
-    r = await run(HELPER, [...args, "-T", "300"], 320_000, ac.signal);
+    r = await run(HELPER, [...args, "-T", String(timeoutS)], (timeoutS + 20) * 1000, ac.signal);
   } finally {
     storms.delete(ac);
   }
@@ -787,16 +833,18 @@ function statsLine(log: string, reason: string): Record<string, string> | undefi
   return undefined;
 }
 
-/** Distinct storm indices among the E2 lines whose argv is `<argv0> --bench <i>`. */
+/** Distinct storm indices among the E1/E2 lines whose argv is `<argv0> --bench <i>`. */
 function benchLines(log: string): { lines: number; distinct: number } {
   const seen = new Set<string>();
   let lines = 0;
   for (const l of readText(log).split("\n")) {
-    if (!l.startsWith("E2\t")) continue;
+    // argv starts at field 29 of E1, 39 of E2 (docs/log-format.md)
+    const argv = l.startsWith("E1\t") ? 29 : l.startsWith("E2\t") ? 39 : -1;
+    if (argv < 0) continue;
     const f = l.split("\t");
-    if (f[E2.argv + 1] !== "--bench") continue; // argv[1]
+    if (f[argv + 1] !== "--bench") continue;
     lines++;
-    seen.add(f[E2.argv + 2]);
+    seen.add(f[argv + 2]);
   }
   return { lines, distinct: seen.size };
 }
@@ -1092,6 +1140,266 @@ async function runIdle(env: Env): Promise<void> {
   });
 }
 
+// ---------------------------------------------------------------- flood test
+
+/** The flood's steps, in the order they ran (bench/flood.ts reads their logs and renders them). */
+const floodSteps: FloodStep[] = [];
+const floodNotes: string[] = [];
+/** The marker program's and the failed execs' rates during a flood step, exec/s. */
+const FLOOD_MARKER_RATE = 100;
+const FLOOD_FAIL_RATE = 100;
+/** Execs a "max" step may start per second at most (it stops at its -T deadline first). */
+const FLOOD_MAX_PER_S = 200_000;
+const floodShape = {
+  flood: `\`build/exec_storm -n <rate × ${FLOOD_S}> -r <rate> -w 2 -k 2 -v ` +
+    `-t build/exec_storm_target -a t -T ${2 * FLOOD_S}\` (max: \`-w 2 -k 1 -v -T ${FLOOD_S}\`, ` +
+    "both cores, unpaced)",
+  marker: `\`exec_storm -n ${FLOOD_MARKER_RATE * FLOOD_S} -r ${FLOOD_MARKER_RATE} -k 1 -v ` +
+    "-t <tmp>/flood_marker -a flood_marker`",
+  failer: `\`exec_storm -n ${FLOOD_FAIL_RATE * FLOOD_S} -r ${FLOOD_FAIL_RATE} -k 1 -v ` +
+    "-t <tmp>/flood_missing -a flood_fail`",
+};
+
+let helpText: Promise<string> | undefined;
+/** `deno task collect --help` (once): which options this collector has. */
+function collectorHelp(): Promise<string> {
+  helpText ??= run(Deno.execPath(), ["task", "collect", "--help"], 120_000)
+    .then((r) => r.stdout + r.stderr);
+  return helpText;
+}
+
+/** The collector's ring-size option (MiB): `--ring-mib`, else `--ring-mb`; undefined: none. */
+async function ringOption(): Promise<string | undefined> {
+  const help = await collectorHelp();
+  return help.match(/--ring-mib\b/)?.[0] ?? help.match(/--ring-mb\b/)?.[0];
+}
+
+/**
+ * A cgroup that limits CPU as the unit's CPUQuota= does (`percent` of one CPU: cgroup v2
+ * cpu.max, else v1 cfs quota), removed when `scope` closes (after the collector it holds has
+ * stopped: defer this before starting it). Returns a function moving a process into it, or
+ * undefined when this host has no CPU controller to use.
+ */
+function quotaCgroup(scope: Scope, percent: number): ((pid: number) => void) | undefined {
+  const name = `sa-bench-flood-${Deno.pid}`;
+  const quota = String(percent * 1000);
+  let dir: string;
+  if (readText("/sys/fs/cgroup/cgroup.subtree_control").split(/\s+/).includes("cpu")) {
+    dir = `/sys/fs/cgroup/${name}`;
+    Deno.mkdirSync(dir);
+    Deno.writeTextFileSync(`${dir}/cpu.max`, `${quota} 100000`);
+  } else if (readText("/sys/fs/cgroup/cpu/cpu.cfs_period_us") !== "") {
+    dir = `/sys/fs/cgroup/cpu/${name}`;
+    Deno.mkdirSync(dir);
+    Deno.writeTextFileSync(`${dir}/cpu.cfs_period_us`, "100000");
+    Deno.writeTextFileSync(`${dir}/cpu.cfs_quota_us`, quota);
+  } else {
+    return undefined;
+  }
+  scope.defer("remove the quota cgroup", async () => {
+    // its last process may take a moment to leave after exiting
+    for (let i = 0; i < 50; i++) {
+      try {
+        Deno.removeSync(dir);
+        return;
+      } catch {
+        await sleep(100);
+      }
+    }
+    Deno.removeSync(dir);
+  });
+  return (pid) => {
+    Deno.writeTextFileSync(`${dir}/cgroup.procs`, String(pid));
+    if (!readText(`/proc/${pid}/cgroup`).includes(`/${name}\n`)) {
+      throw new Error(`Cannot confine pid ${pid}: it is not in cgroup ${dir}`);
+    }
+  };
+}
+
+/** One flood step: a fresh collector with this ring, the flood, the marker, the failed execs. */
+async function floodStep(env: Env, ring: string, rate: number, step: FloodStep): Promise<void> {
+  await scoped(async (scope) => {
+    const extra: string[] = [];
+    if (/^\d+$/.test(ring)) {
+      const opt = await ringOption();
+      if (!opt) throw new Error("the collector has no ring-size option (--ring-mib, --ring-mb)");
+      extra.push(opt, ring);
+    }
+    const confine = ring === "default+quota" ? quotaCgroup(scope, 25) : undefined;
+    if (ring === "default+quota" && !confine) {
+      throw new Error("no cgroup CPU controller to apply the quota with");
+    }
+    const log = `${env.tmp}/flood.log`;
+    try {
+      Deno.removeSync(log); // a failed step's
+    } catch { /* none */ }
+    const c = await startCollector(scope, log, extra);
+    confine?.(c.pid);
+    await sleep(1_000);
+    const paceS = 2 * FLOOD_S; // a paced storm that cannot keep up stops there
+    const flood = rate === 0
+      ? ["-n", String(FLOOD_MAX_PER_S * FLOOD_S), "-w", "2", "-k", "1", "-v"]
+      : ["-n", String(rate * FLOOD_S), "-r", String(rate), "-w", "2", "-k", "2", "-v"];
+    const low = (r: number, t: string, a: string) => [
+      "-n",
+      String(r * FLOOD_S),
+      "-r",
+      String(r),
+      "-k",
+      "1",
+      "-v",
+      "-t",
+      t,
+      "-a",
+      a,
+    ];
+    const [fl, mk, fa] = await Promise.all([
+      storm([...flood, "-t", STATIC_TARGET, "-a", "t"], rate === 0 ? FLOOD_S : paceS),
+      storm(low(FLOOD_MARKER_RATE, `${env.tmp}/flood_marker`, "flood_marker"), paceS),
+      storm(low(FLOOD_FAIL_RATE, `${env.tmp}/flood_missing`, "flood_fail"), paceS),
+    ]);
+    step.wallS = fl.wall_ns / 1e9;
+    step.achieved = fl.rate;
+    step.classes = [
+      { name: "flood", argv0: "t", attempted: fl.ok + fl.failed },
+      { name: "marker", argv0: "flood_marker", attempted: mk.ok + mk.failed },
+      { name: "failed", argv0: "flood_fail", attempted: fa.ok + fa.failed },
+    ] satisfies ExecClass[];
+    if (!(await c.stop(60_000))) step.error = "the collector did not stop in 60 s";
+    const ringBytes = Number(statsLine(log, "open")?.ring_bytes);
+    if (Number.isFinite(ringBytes)) step.ringBytes = ringBytes;
+    if (/^\d+$/.test(ring) && step.ringBytes !== Number(ring) * 2 ** 20) {
+      step.error = `asked for a ${ring} MiB ring, the collector reported ring_bytes=${ringBytes}`;
+    }
+    step.exitStats = statsLine(log, "exit");
+    step.log = readFloodLog(readText(log), step.classes);
+    Deno.removeSync(log);
+  });
+}
+
+/**
+ * The flood test: per ring configuration and target rate, a step of FLOOD_S seconds (see
+ * bench/flood.ts). Loss is expected here; what is measured is where it starts and what it hits.
+ */
+async function runFlood(env: Env): Promise<void> {
+  Deno.copyFileSync(STATIC_TARGET, `${env.tmp}/flood_marker`);
+  Deno.chmodSync(`${env.tmp}/flood_marker`, 0o755);
+  for (const ring of FLOOD_RINGS) {
+    let label = ring === "default"
+      ? "default"
+      : ring === "default+quota"
+      ? "default, CPUQuota=25%"
+      : `${ring} MiB`;
+    for (const rate of FLOOD_RATES) {
+      if (interrupted) return;
+      const step: FloodStep = { ring: label, target: rate, wallS: 0, achieved: 0, classes: [] };
+      floodSteps.push(step);
+      try {
+        await floodStep(env, ring, rate, step);
+      } catch (e) {
+        step.error = (e as Error).message;
+      }
+      // the ring the collector reported: name the default's size (the same for all its steps)
+      if (ring.startsWith("default") && step.ringBytes && label === step.ring) {
+        const mib = `${step.ringBytes / 2 ** 20} MiB`;
+        label = ring === "default" ? `default (${mib})` : `default (${mib}), CPUQuota=25%`;
+        for (const s of floodSteps) if (s.ring === step.ring) s.ring = label;
+      }
+      console.error(
+        `bench: flood ${label} @ ${rate || "max"}: ${step.achieved.toFixed(0)} exec/s, rb_lost=${
+          step.exitStats?.rb_lost ?? "?"
+        }, seq gaps ${step.log?.seqGaps ?? "?"}${step.error ? `, error: ${step.error}` : ""}`,
+      );
+    }
+  }
+  floodNotes.push(
+    "Each step runs its own collector: a step's backlog does not spill into the next, and its " +
+      "`exit` record holds that step's counters.",
+    "The marker and the failed execs run at the same time as the flood, at a low rate: a ring " +
+      "buffer full at reserve time drops whatever arrives then, so their share lost says whether " +
+      "a low-rate exec of interest is lost as often as the flood's own.",
+  );
+  floodNotes.push(
+    "Seq gaps are counted between the records of one step's log only; the kernel's per-CPU " +
+      "counters outlive a collector (E2), so a step's first record of a CPU may carry in `lost` " +
+      "a loss from before that step.",
+  );
+  if (FLOOD_RINGS.includes("default+quota")) {
+    floodNotes.push(
+      "default+quota: the collector process moved into a cgroup with the Puppet unit's " +
+        "CPUQuota=25% (cfs quota 25 ms per 100 ms): how a deployed collector drains the ring.",
+    );
+  }
+}
+
+// ---------------------------------------------------------------- chain cost
+
+interface ChainRow {
+  name: string;
+  marginalUs: number;
+  bpfUs: number;
+  rawBytes?: number;
+  lost?: string;
+}
+const chainRows: ChainRow[] = [];
+let chainNote: string | undefined;
+
+/**
+ * The keyed hash chain's cost: the same storm against the collector with the chain (its
+ * default) and without (`--no-chain`), each measured on its second storm (steady state). Runs
+ * only when the collector has an option to disable the chain; otherwise it leaves a note (a
+ * placeholder, filled when the chain lands).
+ */
+async function runChainCost(env: Env): Promise<void> {
+  const off = (await collectorHelp()).match(/--no-chain\b/)?.[0];
+  if (!off) {
+    chainNote = "not measured: the collector has no option to disable the chain (`--no-chain`)";
+    return;
+  }
+  for (
+    const [name, extra] of [["collector with chain", []], [`without (${off})`, [off]]] as const
+  ) {
+    await scoped(async (scope) => {
+      const log = `${env.tmp}/chain.log`;
+      const bg = await startCollector(scope, log, [...extra]);
+      await refreshProgNames();
+      const ids = collectorProgIds(bg.pid);
+      const cold = await measure(env, { pids: [bg.pid], progIds: ids });
+      const m = await measure(env, { pids: [bg.pid], progIds: ids }, { idle: cold.idle });
+      await bg.stop(30_000);
+      const n = m.storm.ok + m.storm.failed;
+      const st = statsLine(log, "exit");
+      chainRows.push({
+        name,
+        marginalUs: (m.stormCpuNs - m.idleNsPerS * m.windowS) / n / 1000,
+        bpfUs: (m.bpfNs ?? NaN) / n / 1000,
+        rawBytes: (logFigures(log, m)?.rawBytes ?? NaN) / n,
+        lost: st ? LOST_KEYS.map((k) => `${k}=${st[k] ?? "?"}`).join(" ") : "no exit stats line",
+      });
+      Deno.removeSync(log);
+    });
+  }
+}
+
+function chainReport(): string {
+  const L = ["## Keyed hash chain: its cost", ""];
+  if (chainNote) L.push(`${chainNote}.`, "");
+  if (chainRows.length > 0) {
+    L.push(
+      `The storm of the Results table (${EXECS} execs), against the collector with and without ` +
+        "the chain; each its second storm (steady state), marginal as above.",
+      "",
+      "| | marginal tracer CPU / event (µs) | BPF run time / event (µs) | log bytes / event (raw) | lost |",
+      "|---|---:|---:|---:|---|",
+      ...chainRows.map((r) =>
+        `| ${r.name} | ${f1(r.marginalUs)} | ${f1(r.bpfUs, 3)} | ${f1(r.rawBytes, 1)} | ${r.lost} |`
+      ),
+      "",
+    );
+  }
+  return L.join("\n");
+}
+
 // ---------------------------------------------------------------- report
 
 const f1 = (x: number | undefined, d = 2) =>
@@ -1303,6 +1611,11 @@ function report(head: string[], env: Env): string {
     L.push("");
   }
 
+  if (floodSteps.length > 0) {
+    L.push(floodReport(floodSteps, { stepS: FLOOD_S, ...floodShape, notes: floodNotes }));
+  }
+  if (chainRows.length > 0 || chainNote) L.push(chainReport());
+
   L.push("## Targets (from the issue)", "");
   L.push("| target | collector | PASS/FAIL | reference: auditd | reference: bpftrace |");
   L.push("|---|---:|---|---|---|");
@@ -1482,6 +1795,8 @@ async function main(): Promise<number> {
       ["baseline", "no tracer", () => runBaseline(env, "no tracer #4")],
       ["rate", "rate test", () => runRate(env)],
       ["idle", "idle calibration", () => runIdle(env)],
+      ["flood", "flood test", () => runFlood(env)],
+      ["chain", "chain cost", () => runChainCost(env)],
     ];
     // a no-tracer run only next to a tracer run (or one, if only baselines were asked for)
     const tracers = new Set<ConfigName>(["collector", "auditd", "bpftrace"]);

@@ -62,7 +62,7 @@ fi
   cd "$here"
   {
     git ls-files
-    for f in build/analyze/stream.js build/analyze/driver.jar; do [ -f "$f" ] && echo "$f"; done
+    for f in build/analyze/stream.js build/analyze/driver.jar; do [ ! -f "$f" ] || echo "$f"; done
   } | tar -czf "$tmp/src.tar.gz" --owner=0 --group=0 --no-recursion -T -
 )
 echo "$version" >"$tmp/VERSION"

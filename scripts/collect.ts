@@ -22,7 +22,8 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --no-redact             keep argv as it is, secrets included
   --wakeup-ms N            longest wait of an event before it is appended (default 900)
   --stats-interval S      seconds between stats records (default 60)
-  --min-free-mb N         stop writing below this much free disk (default 64)
+  --min-free-mb N         hold exec lines back below this much free disk, root's reserve
+                          counted when root (default 64; stats lines always written)
   --pin-dir DIR           bpffs dir of the counters kept across restarts
                           (default /sys/fs/bpf/syscall-audit; "" turns it off)`;
 
@@ -91,7 +92,7 @@ try {
     pinDir: str(args["pin-dir"]),
   });
   console.error(
-    `collect: stopped: ${report.events} events written, lost: ring ${report.rb_lost}, queue ${report.queue_lost}, ` +
+    `collect: stopped: ${report.events} events attempted, lost: ring ${report.rb_lost}, queue ${report.queue_lost}, ` +
       `writer ${report.write_lost}, disk guard ${report.disk_dropped}`,
   );
   Deno.exit(0);

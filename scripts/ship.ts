@@ -2,7 +2,8 @@
  * The shipper (cron): `deno task ship --from /var/log --to webhdfs://nn:9870/audit/raw`.
  * Ships the closed (rotated) audit logs of this host to HDFS exactly once,
  * then frees the local disk. One summary line on stdout; exit codes from
- * sysexits.h (0 ok, 65 quarantined, 73 local state, 75 try later, 77 denied).
+ * sysexits.h (0 ok, 65 quarantined, 66 sources refused, 73 local state,
+ * 75 try later, 76 conflict, 77 denied, 78 unsafe --from directory).
  *
  * @module
  */
@@ -39,8 +40,10 @@ const USAGE = `usage: ship --from DIR --to webhdfs://NN:PORT[,NN2:PORT]/ROOT [op
                         or readback (read the file back and hash it)
   --dry-run             show what would be shipped where; change nothing
 
-exit: 0 done, 64 usage, 65 some files quarantined, 73 local state not writable,
-      75 HDFS unavailable / another shipper running (try later), 77 permission denied`;
+exit: 0 done, 64 usage, 65 some files quarantined, 66 some files refused (not root's
+      regular files), 73 local state or quarantine not writable / not safe,
+      75 HDFS unavailable / another shipper running (try later), 76 a name in HDFS
+      held other bytes (conflict), 77 permission denied, 78 --from not safe for root`;
 
 function fail(msg: string): never {
   console.error(`ship: ${msg}`);

@@ -9,6 +9,7 @@ import {
   buildRelease,
   MODULE,
   puppetApply,
+  quiet,
   RELEASES,
   sh,
   skeleton,
@@ -39,6 +40,47 @@ function manifest(rootDir: string, extra = ""): string {
   ${extra}
 }
 `;
+}
+
+/**
+ * The ring size (MiB) data/common.yaml's `ring_mib_by_cpus` gives a host with `cpus` processors:
+ * the value of the largest key not above it (the smallest key's below every key). Read from the
+ * data, so the test follows the data's sizes and checks the manifest's rule.
+ */
+async function ringMibFor(cpus: number): Promise<number> {
+  const data = await Deno.readTextFile(`${MODULE}/data/common.yaml`);
+  const flow = /^syscall_audit::ring_mib_by_cpus: \{(.*)\}$/m.exec(data)![1];
+  const table = flow.split(",").map((kv) => kv.split(":").map((x) => Number(x.trim())));
+  table.sort((a, b) => a[0] - b[0]);
+  return (table.filter(([k]) => k <= cpus).pop() ?? table[0])[1];
+}
+
+/** This host's CPU count as Facter reports it (`processors.count`). */
+async function hereCpus(): Promise<number> {
+  const r = await sh("facter", ["processors.count"]);
+  return Number(quiet(r.out).trim().split("\n").pop());
+}
+
+let hereRing: number | undefined;
+/** The ring size the module gives this host (set by the test before it is used). */
+function hereRingMib(): number {
+  return hereRing!;
+}
+
+/**
+ * A Facter custom-fact directory (FACTERLIB) whose `processors` fact (weight above the core
+ * fact's) reports SYSCALL_AUDIT_TEST_CPUS processors: a host of another size, for the ring's
+ * host classes.
+ */
+async function fakeCpusFacts(work: string): Promise<string> {
+  const dir = `${work}/facterlib`;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/processors.rb`,
+    "Facter.add(:processors) do\n  has_weight 100_000\n" +
+      "  setcode { { 'count' => Integer(ENV.fetch('SYSCALL_AUDIT_TEST_CPUS')) } }\nend\n",
+  );
+  return dir;
 }
 
 Deno.test("syscall_audit module passes puppet parser validate, puppet-lint and epp validate", async () => {
@@ -116,6 +158,7 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
   try {
     await skeleton(r);
     const empty = await tree(r);
+    hereRing = await ringMibFor(await hereCpus());
 
     const first = await puppetApply(work, manifest(r));
     assert.equal(first.code, 2, first.output);
@@ -147,7 +190,11 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
     assert.match(unit, /^# Managed by Puppet \(syscall_audit 0\.1\.0\)/);
     assert.match(
       unit,
-      /^ExecStart=\/opt\/syscall-audit\/current\/deno run --allow-all \S+ \/opt\/syscall-audit\/current\/collect\.js --log \/var\/log\/syscall_audit\.log --object \/opt\/syscall-audit\/current\/exec\.bpf\.o --libbpf libbpf\.so\.1 --max-arg-bytes 4096 "odd \\"arg\\" 100%%"$/m,
+      new RegExp(
+        String
+          .raw`^ExecStart=\/opt\/syscall-audit\/current\/deno run --allow-all \S+ \/opt\/syscall-audit\/current\/collect\.js --log \/var\/log\/syscall_audit\.log --object \/opt\/syscall-audit\/current\/exec\.bpf\.o --libbpf libbpf\.so\.1 --ring-mb ${hereRingMib()} --max-arg-bytes 4096 "odd \\"arg\\" 100%%"$`,
+        "m",
+      ),
     );
     for (
       const line of [
@@ -298,6 +345,54 @@ Deno.test("class syscall_audit leaves a CentOS 6-like host and a no-BTF host alo
     assert.equal(failing.code, 0, failing.output);
     assert.match(failing.output, /unsupported: lockdown=confidentiality forbids BPF/);
     assert.deepEqual(await tree(r), installed);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("class syscall_audit sizes the ring by processors.count unless ring_mib is given", async () => {
+  await buildRelease();
+  const work = await Deno.makeTempDir({ prefix: "puppet_ring_" });
+  const r = `${work}/root`;
+  const unitFile = `${r}/etc/systemd/system/syscall-audit-collector.service`;
+  const ringArg = async () =>
+    /^ExecStart=.* --ring-mb (\d+) /m.exec(await Deno.readTextFile(unitFile))?.[1];
+  try {
+    await skeleton(r);
+    // this VM
+    const cpus = await hereCpus();
+    assert.ok(cpus >= 1, `processors.count: ${cpus}`);
+    const here = await puppetApply(work, manifest(r));
+    assert.equal(here.code, 2, here.output);
+    assert.equal(await ringArg(), String(await ringMibFor(cpus)), `${cpus} CPUs`);
+
+    // hosts of other classes: the largest key of ring_mib_by_cpus not above the count
+    const FACTERLIB = await fakeCpusFacts(work);
+    const want: [number, string][] = [[1, "2"], [7, "2"], [8, "8"], [31, "8"], [32, "32"], [
+      96,
+      "32",
+    ]];
+    for (const [n, mib] of want) {
+      assert.equal(String(await ringMibFor(n)), mib, `data/common.yaml for ${n} CPUs`);
+      const run = await puppetApply(work, manifest(r), {
+        FACTERLIB,
+        SYSCALL_AUDIT_TEST_CPUS: String(n),
+      });
+      assert.ok(run.code === 0 || run.code === 2, `${n} CPUs: ${run.output}`);
+      assert.equal(await ringArg(), mib, `${n} CPUs`);
+    }
+
+    // given: it wins over the host class; not a power of two: the catalog fails, naming it
+    const given = await puppetApply(work, manifest(r, "ring_mib       => 16,"), {
+      FACTERLIB,
+      SYSCALL_AUDIT_TEST_CPUS: "96",
+    });
+    assert.equal(given.code, 2, given.output);
+    assert.equal(await ringArg(), "16");
+    const bad = await puppetApply(work, manifest(r, "ring_mib       => 24,"));
+    assert.equal(bad.code, 1, bad.output);
+    assert.match(bad.output, /ring_mib must be a power of two from 1 to 1024: got 24/);
+    assert.equal(await ringArg(), "16", "a failed catalog changes nothing");
   } finally {
     await Deno.remove(work, { recursive: true });
   }

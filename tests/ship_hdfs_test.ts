@@ -12,6 +12,7 @@ import {
   control,
   hadoopCat,
   type HdfsState,
+  linesOf,
   names,
   ship,
   shipCommand,
@@ -114,7 +115,18 @@ Deno.test("ship against a real HDFS", async (t) => {
         const x = await client.getXAttrs(ofB);
         assert.equal(x["user.sha256"], sha(await client.readAll(ofB)));
         assert.equal(x["user.raw_sha256"], sha(b));
-        assert.equal(JSON.parse(x["user.syscall_audit"]).source, "syscall_audit.log.2.gz");
+        const label = JSON.parse(x["user.syscall_audit"]);
+        assert.equal(label.source, "syscall_audit.log.2.gz");
+        assert.equal(label.piece, 0);
+        assert.equal(label.raw_offset, 0);
+        assert.equal(label.lines, linesOf(b).length);
+        // the hash chain's verdict is recorded (the verifier is wired in elsewhere)
+        assert.equal(label.chain, "unverifiable: verifier not wired");
+        const [second] = ofA.slice(1);
+        const label1 = JSON.parse((await client.getXAttrs(second))["user.syscall_audit"]);
+        assert.equal(label1.piece, 1);
+        assert.equal(label1.raw_offset, files.get(ofA[0])!.length);
+        assert.equal(label1.chain, "unverifiable: verifier not wired");
         assert.equal((await client.getFileStatus(ofB))!.permission, "640");
         // the journal records both files
         const journal = (await Deno.readTextFile(`${c.state}/shipped.jsonl`)).trim().split("\n");
@@ -197,7 +209,7 @@ Deno.test("ship against a real HDFS", async (t) => {
     );
 
     await t.step(
-      "a name holding other bytes is never overwritten: shipped under a new name",
+      "a name holding other bytes is never overwritten: shipped under a new name, exit 76",
       async () => {
         const c = fresh();
         const a = oneDay(5);
@@ -220,7 +232,7 @@ Deno.test("ship against a real HDFS", async (t) => {
         await client.mkdirs(target.replace(/\/[^/]+$/, ""));
         await client.create(target, squatter);
         const r = await ship(base(c));
-        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.code, 76, r.stderr);
         assert.match(
           r.stderr,
           /conflict: ".*" already holds other bytes; .* shipped as ".*\.conflict-[0-9a-f]{16}\.log\.gz"/,
@@ -266,6 +278,210 @@ Deno.test("ship against a real HDFS", async (t) => {
           p.includes(`/_staging/host=${c.host}/`)
         );
         assert.deepStrictEqual(staged, []);
+      },
+    );
+
+    await t.step(
+      "sources root did not write are refused, never read, never deleted; the rest ships (exit 66)",
+      async () => {
+        const c = fresh();
+        const good = oneDay(40);
+        const secret = `${tmp}/secret${n}`;
+        await Deno.writeFile(secret, oneDay(41));
+        await writeAged(c.from, {
+          "syscall_audit.log.1": good,
+          "syscall_audit.log.2": oneDay(42),
+          "syscall_audit.log.3": oneDay(43),
+        });
+        await Deno.chown(`${c.from}/syscall_audit.log.2`, 65534, 65534);
+        await Deno.chmod(`${c.from}/syscall_audit.log.3`, 0o666);
+        await Deno.symlink(secret, `${c.from}/syscall_audit.log.4`);
+        const fifo = await new Deno.Command("mkfifo", { args: [`${c.from}/syscall_audit.log.5`] })
+          .output();
+        assert.equal(fifo.code, 0);
+        const r = await ship(base(c));
+        assert.equal(r.code, 66, r.stderr);
+        const refused = r.stderr.split("\n").filter((l) => l.startsWith("ship: refused "));
+        assert.deepStrictEqual(refused, [
+          'ship: refused "syscall_audit.log.2" is owned by uid 65534, not 0; not read, left in place',
+          'ship: refused "syscall_audit.log.3" is writable by group or others (mode 666); not read, left in place',
+          'ship: refused "syscall_audit.log.4" is a symlink; not read, left in place',
+          'ship: refused "syscall_audit.log.5" is a FIFO; not read, left in place',
+        ]);
+        assert.match(r.stdout, /shipped 1 files .* 4 refused, 0 quarantined, 0 failed, 1 deleted/);
+        await assertExactlyOnce(client, "/audit/raw", c.host, [good]);
+        assert.deepStrictEqual(await names(c.from), [
+          "syscall_audit.log.2",
+          "syscall_audit.log.3",
+          "syscall_audit.log.4",
+          "syscall_audit.log.5",
+        ]);
+        assert.deepStrictEqual(await Deno.readFile(secret), oneDay(41));
+      },
+    );
+
+    await t.step(
+      "a planted or foreign quarantine directory is not used: the corrupt file stays, reported (exit 73)",
+      async () => {
+        const c = fresh();
+        const good = oneDay(44);
+        const gz = gzipSync(oneDay(45));
+        const elsewhere = `${tmp}/elsewhere${n}`;
+        await Deno.mkdir(elsewhere);
+        await writeAged(c.from, {
+          "syscall_audit.log.1": good,
+          "syscall_audit.log.2.gz": gz.subarray(0, gz.length >> 1),
+        });
+        const q = `${c.from}/syscall_audit.quarantine`;
+        await Deno.symlink(elsewhere, q);
+        const r = await ship(base(c));
+        assert.equal(r.code, 73, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `"syscall_audit\\.log\\.2\\.gz" is not a valid gzip file: truncated; cannot quarantine: the quarantine directory "${q}" is a symlink; left in place`,
+          ),
+        );
+        assert.doesNotMatch(r.stderr, /moved to/);
+        assert.match(r.stdout, /shipped 1 files .* 0 quarantined, 1 failed/);
+        assert.deepStrictEqual(await names(c.from), [
+          "syscall_audit.log.2.gz",
+          "syscall_audit.quarantine",
+        ]);
+        assert.deepStrictEqual(await names(elsewhere), []);
+        await assertExactlyOnce(client, "/audit/raw", c.host, [good]);
+        // a real directory, but someone else's
+        await Deno.remove(q);
+        await Deno.mkdir(q, { mode: 0o700 });
+        await Deno.chown(q, 65534, 65534);
+        const foreign = await ship(base(c));
+        assert.equal(foreign.code, 73, foreign.stderr);
+        assert.match(
+          foreign.stderr,
+          /cannot quarantine: .* is owned by uid 65534, not 0; left in place/,
+        );
+        assert.deepStrictEqual(await names(q), []);
+        // ours: the file moves there
+        await Deno.chown(q, 0, 0);
+        const ours = await ship(base(c));
+        assert.equal(ours.code, 65, ours.stderr);
+        assert.match(ours.stderr, new RegExp(`moved to "${q}/syscall_audit\\.log\\.2\\.gz"`));
+        assert.deepStrictEqual(await names(q), ["syscall_audit.log.2.gz"]);
+        assert.deepStrictEqual(await names(c.from), ["syscall_audit.quarantine"]);
+      },
+    );
+
+    await t.step(
+      "a file that grew after it was shipped ships only its new tail, as pieces of their own",
+      async () => {
+        const c = fresh();
+        const a = oneDay(46, 200);
+        const path = `${c.from}/syscall_audit.log.1`;
+        await writeAged(c.from, { "syscall_audit.log.1": a });
+        const first = await ship([...base(c), "--keep-days", "2"]);
+        assert.equal(first.code, 0, first.stderr);
+        // a late writer appends, across midnight
+        const more = synthLog({
+          startNs: ns("2026-11-25T23:58:00Z"),
+          count: 400,
+          meanGapMs: 600,
+          seed: 47,
+        });
+        await Deno.writeFile(path, more, { append: true });
+        const old = new Date(Date.now() - 3_600_000);
+        await Deno.utime(path, old, old);
+        const r = await ship([...base(c), "--keep-days", "2"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `"syscall_audit\\.log\\.1" grew after ${a.length} bytes of it were shipped; shipped bytes ${a.length}\\.\\.${
+              a.length + more.length
+            } as piece 1\\.\\.2`,
+          ),
+        );
+        assert.doesNotMatch(r.stderr, /conflict/);
+        assert.match(r.stdout, /shipped 1 files \(2 pieces, .* 0 conflicts/);
+        // every line once: none of the first part again
+        const files = await assertExactlyOnce(client, "/audit/raw", c.host, [a, more]);
+        const paths = [...files.keys()].sort((x, y) =>
+          Number(/\.(\d+)\.log\.gz$/.exec(x)![1]) - Number(/\.(\d+)\.log\.gz$/.exec(y)![1])
+        );
+        assert.deepStrictEqual(
+          paths.map((p) => p.replace(/^.*\/dt=([^/]+)\/.*\.(\d+)\.log\.gz$/, "$1 $2")),
+          ["2026-11-25 0", "2026-11-25 1", "2026-11-26 2"],
+        );
+        // one name stamp for the whole file; its pieces in order are the file
+        assert.equal(
+          new Set(paths.map((p) => p.replace(/^.*\//, "").replace(/\.\d+\.log\.gz$/, ""))).size,
+          1,
+        );
+        assert.equal(
+          sha(new Uint8Array(paths.flatMap((p) => [...files.get(p)!]))),
+          sha(await Deno.readFile(path)),
+        );
+        const tail = JSON.parse((await client.getXAttrs(paths[1]))["user.syscall_audit"]);
+        assert.equal(tail.raw_offset, a.length);
+        assert.equal(tail.piece, 1);
+        const journal = (await Deno.readTextFile(`${c.state}/shipped.jsonl`)).trim().split("\n")
+          .map((l) => JSON.parse(l));
+        assert.deepStrictEqual(
+          journal.map((e) => [e.raw_offset, e.raw_bytes, e.first_piece]),
+          [[0, a.length, 0], [a.length, more.length, 1]],
+        );
+        // nothing new: nothing shipped
+        const before = await tree(client, "/audit/raw");
+        const again = await ship([...base(c), "--keep-days", "2"]);
+        assert.match(again.stdout, /shipped 0 files .* 1 already shipped/);
+        assert.deepStrictEqual(await tree(client, "/audit/raw"), before);
+        // the same inode rewritten with another, longer file: not a tail, shipped whole
+        const other = synthLog({ startNs: ns("2026-11-25T14:00:00Z"), count: 1500, seed: 48 });
+        await Deno.writeFile(path, other);
+        await Deno.utime(path, old, old);
+        const whole = await ship(base(c));
+        assert.equal(whole.code, 0, whole.stderr);
+        assert.doesNotMatch(whole.stderr, /grew after|conflict/);
+        await assertExactlyOnce(client, "/audit/raw", c.host, [a, more, other]);
+        assert.deepStrictEqual(await names(c.from), []);
+      },
+    );
+
+    await t.step(
+      "lines written while a file is shipped are not shipped in that run; the next run ships them as a tail",
+      async () => {
+        const c = fresh();
+        const a = bulky(49, 2);
+        const path = `${c.from}/syscall_audit.log.1`;
+        await writeAged(c.from, { "syscall_audit.log.1": a });
+        const child = shipCommand([...base(c), "--max-rate", "300k"]).spawn();
+        await waitFor(async () => (await stagingFiles(c.host)).length > 0);
+        const more = bulky(50, 1);
+        await Deno.writeFile(path, more, { append: true });
+        const out = await child.output();
+        const stderr = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 0, stderr);
+        assert.match(
+          stderr,
+          /"syscall_audit\.log\.1" grew while it was shipped; kept: the bytes past the ones shipped go in a later run/,
+        );
+        // exactly the bytes there when the file was picked
+        await assertExactlyOnce(client, "/audit/raw", c.host, [a]);
+        assert.deepStrictEqual(await names(c.from), ["syscall_audit.log.1"]);
+        const old = new Date(Date.now() - 3_600_000);
+        await Deno.utime(path, old, old);
+        const r = await ship([...base(c), "--keep-days", "2"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`grew after ${a.length} bytes of it were shipped`));
+        await assertExactlyOnce(client, "/audit/raw", c.host, [a, more]);
+        // logrotate compresses the kept file: known as shipped (both ranges), not shipped again
+        await Deno.remove(path);
+        const whole = new Uint8Array([...a, ...more]);
+        await writeAged(c.from, { "syscall_audit.log.2.gz": gzipSync(whole) });
+        const before = await tree(client, "/audit/raw");
+        const again = await ship([...base(c), "--keep-days", "2"]);
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stdout, /shipped 0 files .* 1 already shipped/);
+        assert.deepStrictEqual(await tree(client, "/audit/raw"), before);
       },
     );
 

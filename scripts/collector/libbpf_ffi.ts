@@ -207,6 +207,91 @@ export const libcSymbols = {
     parameters: [], // void
     result: "i32",
   },
+  open: {
+    parameters: [
+      "buffer", // const char *path
+      "i32", // int flags
+      "u32", // mode_t mode (variadic in C: read only with O_CREAT)
+    ],
+    result: "i32",
+  },
+  openat: {
+    parameters: [
+      "i32", // int dirfd
+      "buffer", // const char *path
+      "i32", // int flags
+      "u32", // mode_t mode (variadic in C: read only with O_CREAT)
+    ],
+    result: "i32",
+  },
+  statx: {
+    parameters: [
+      "i32", // int dirfd
+      "buffer", // const char *path ("" with AT_EMPTY_PATH: dirfd itself)
+      "i32", // int flags
+      "u32", // unsigned int mask
+      "buffer", // struct statx *buf (256 bytes)
+    ],
+    result: "i32",
+  },
+  fstatvfs: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // struct statvfs *buf
+    ],
+    result: "i32",
+  },
+  fchmod: {
+    parameters: [
+      "i32", // int fd
+      "u32", // mode_t mode
+    ],
+    result: "i32",
+  },
+  fchown: {
+    parameters: [
+      "i32", // int fd
+      "u32", // uid_t owner
+      "u32", // gid_t group
+    ],
+    result: "i32",
+  },
+  pread: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // void *buf
+      "usize", // size_t count
+      "i64", // off_t offset
+    ],
+    result: "isize",
+  },
+  pwrite: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // const void *buf
+      "usize", // size_t count
+      "i64", // off_t offset
+    ],
+    result: "isize",
+  },
+  ftruncate: {
+    parameters: [
+      "i32", // int fd
+      "i64", // off_t length
+    ],
+    result: "i32",
+  },
+  flock: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int operation
+    ],
+    result: "i32",
+  },
+  fsync: {
+    parameters: ["i32"], // int fd
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The default libbpf soname; `LIBBPF_PATH` or the `libbpfPath` option override it. */

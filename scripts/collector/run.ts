@@ -111,7 +111,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     throw new RangeError(`maxArgsBytes must be 16..16383: got ${maxArgsBytes}`);
   }
   const boot = bootId();
-  const log = new AuditLogFile(logPath, { minFreeBytes: options.minFreeBytes });
+  const log = new AuditLogFile(logPath, {
+    minFreeBytes: options.minFreeBytes,
+    onWarning: (m) => console.error(`collect: ${m}`),
+  });
   log.open();
   log.checkDisk();
 
@@ -175,6 +178,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     });
   };
   const stats = (reason: string, extra: Record<string, string | number> = {}) => {
+    flush(); // the lines before this record first: its counters then include their fate
     const k = prog.counters();
     const c = log.counters;
     const line = encodeStats(wallNowNs(), boot, reason, {
@@ -189,6 +193,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       disk_dropped: c.disk_dropped,
       torn_closed: c.torn_closed,
       reopens: c.reopens,
+      reopen_failures: c.reopen_failures,
     }) + "\n";
     const bytes = te.encode(line);
     if (!enc.appendLine(bytes)) {
@@ -263,6 +268,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       flush();
       if (log.counters.reopens !== reopens) {
         stats("reopen"); // into the new file
+        flush();
+      }
+      if (log.takeRecovered()) {
+        stats("recover"); // a failed reopen or write works again
         flush();
       }
       // events keep coming: look again one interval on; else sleep until the next stats record

@@ -31,7 +31,9 @@ export class GzipError extends Error {
 }
 
 /** The uncompressed bytes of `file`, in fresh chunks. Throws GzipError for bad gzip. */
-export async function* gunzipFile(file: Deno.FsFile): AsyncGenerator<Uint8Array> {
+export async function* gunzipFile(
+  file: Pick<Deno.FsFile, "read">,
+): AsyncGenerator<Uint8Array> {
   let inflight: Promise<unknown> = Promise.resolve();
   async function* chunks() {
     for (;;) {

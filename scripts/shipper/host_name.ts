@@ -2,12 +2,16 @@
  * Host names become one HDFS path component (`host=<host>`): lower case,
  * every byte outside `[a-z0-9._-]` percent-encoded (Hive's escaping, which
  * Spark's partition discovery decodes), so no "/", "..", control character,
- * "=" or "%" of the name's own survives; at most 200 characters.
+ * "=" or "%" of the name's own survives; at most {@link MAX_ENCODED_HOST}
+ * characters once encoded.
  *
  * @module
  */
 
 const SAFE = /^[a-z0-9._-]$/;
+
+/** Longest encoded host name (one path component; HDFS allows 255 bytes). */
+export const MAX_ENCODED_HOST = 200;
 
 /** The path-safe form of a host name; throws a TypeError for an empty name. */
 export function sanitizeHost(host: string): string {
@@ -20,7 +24,11 @@ export function sanitizeHost(host: string): string {
   }
   // "." and ".." alone are path navigation
   if (/^\.+$/.test(out)) out = out.replaceAll(".", "%2E");
-  if (out.length > 200) throw new TypeError(`Host name is too long (${host.length} characters)`);
+  if (out.length > MAX_ENCODED_HOST) {
+    throw new TypeError(
+      `Host name is too long: ${out.length} characters encoded, at most ${MAX_ENCODED_HOST} (${host.length} characters as given)`,
+    );
+  }
   return out;
 }
 

@@ -24,7 +24,18 @@ Deno.test("sanitizeHost() encodes slashes, dots-only, control bytes, = and %", (
 
 Deno.test("sanitizeHost() rejects empty and overlong names", () => {
   assert.throws(() => sanitizeHost(""), TypeError);
-  assert.throws(() => sanitizeHost("\x01".repeat(80)), /too long/);
+  // 40 characters as given, 240 once encoded (each byte of "ü" is "%C3%BC"): the error says both
+  assert.throws(
+    () => sanitizeHost("ü".repeat(40)),
+    {
+      message:
+        "Host name is too long: 240 characters encoded, at most 200 (40 characters as given)",
+    },
+  );
+  assert.throws(() => sanitizeHost("\x01".repeat(80)), /too long: 240 characters encoded/);
+  // the limit itself is allowed
+  assert.equal(sanitizeHost("a".repeat(200)).length, 200);
+  assert.throws(() => sanitizeHost("a".repeat(201)), /201 characters encoded, at most 200/);
 });
 
 Deno.test("stableFraction() is stable and spread", () => {

@@ -3,8 +3,10 @@
  * synced after a file's pieces are verified in HDFS. It lets later runs
  * recognise a file kept for `--keep-days` (by inode, size and mtime, or by
  * the SHA-256 of its uncompressed content after logrotate compressed it).
- * Correctness does not depend on it: HDFS names and hashes make a re-upload
- * a no-op.
+ * It also knows how much of a file was shipped (by device, inode and the
+ * content id of each shipped range), so a file that grew after it was shipped
+ * ships only its new tail. Correctness does not depend on it: HDFS names and
+ * hashes make a re-upload a no-op.
  *
  * @module
  */
@@ -37,12 +39,36 @@ export interface JournalEntry {
   source: string;
   dev: number;
   ino: number;
+  /** bytes of the local file shipped (its size when picked) */
   size: number;
   mtimeMs: number;
-  /** content identity (SHA-256 over the pieces' uncompressed SHA-256s) and uncompressed length */
+  /**
+   * content identity of the uncompressed range shipped (SHA-256 over the
+   * pieces' uncompressed SHA-256s) and its length
+   */
   raw_sha256: string;
   raw_bytes: number;
   pieces: ShippedPiece[];
+  /** where the range starts in the uncompressed file: 0, or the end of the range shipped before (growth). @default 0 */
+  raw_offset?: number;
+  /** the file's name stamp (time of its first record), shared by all its ranges */
+  stamp?: string;
+  /** the day lines without a time went to (from the mtime): needed to split the range again */
+  fallback_day?: number;
+  /** the index of the range's first piece within the file. @default 0 */
+  first_piece?: number;
+}
+
+/** What is known to be shipped of one file (dev+inode): its ranges, in order, from offset 0. */
+export interface ShippedPrefix {
+  ranges: { offset: number; bytes: number; raw_sha256: string; fallback_day: number }[];
+  /** end of the last range (uncompressed bytes) */
+  rawEnd: number;
+  /** local bytes of the file when its last range was shipped */
+  size: number;
+  stamp: string;
+  /** index of the next piece */
+  nextPiece: number;
 }
 
 /** The journal, in memory, indexed. */
@@ -51,6 +77,7 @@ export class Journal {
   readonly entries: JournalEntry[] = [];
   readonly #byStat = new Map<string, JournalEntry>();
   readonly #byRaw = new Map<string, JournalEntry>();
+  readonly #byInode = new Map<string, JournalEntry[]>();
   /** the file ends in a torn line: start the next entry on a new line */
   #torn = false;
 
@@ -84,6 +111,44 @@ export class Journal {
     this.entries.push(e);
     this.#byStat.set(statKey(e), e);
     this.#byRaw.set(e.raw_sha256, e);
+    const k = `${e.dev}:${e.ino}`;
+    const chain = this.#byInode.get(k) ?? [];
+    // a whole file starts a new chain (an inode is reused once its file is deleted)
+    if ((e.raw_offset ?? 0) === 0) chain.length = 0;
+    chain.push(e);
+    this.#byInode.set(k, chain);
+  }
+
+  /**
+   * The ranges of the file at `dev`/`ino` shipped so far, if they form an
+   * unbroken chain from offset 0 with what is needed to check them again
+   * (entries written before ranges existed have no stamp: undefined).
+   */
+  shippedPrefix(f: { dev: number; ino: number }): ShippedPrefix | undefined {
+    const chain = this.#byInode.get(`${f.dev}:${f.ino}`);
+    if (!chain?.length) return undefined;
+    const ranges: ShippedPrefix["ranges"] = [];
+    let end = 0;
+    for (const e of chain) {
+      if ((e.raw_offset ?? 0) !== end || e.stamp === undefined || e.fallback_day === undefined) {
+        return undefined;
+      }
+      ranges.push({
+        offset: end,
+        bytes: e.raw_bytes,
+        raw_sha256: e.raw_sha256,
+        fallback_day: e.fallback_day,
+      });
+      end += e.raw_bytes;
+    }
+    const last = chain[chain.length - 1];
+    return {
+      ranges,
+      rawEnd: end,
+      size: last.size,
+      stamp: chain[0].stamp!,
+      nextPiece: (last.first_piece ?? 0) + last.pieces.length,
+    };
   }
 
   /** The entry of this very file (same inode, size and mtime), if any. */
@@ -94,6 +159,21 @@ export class Journal {
   /** The entry of a file with this uncompressed content, if any. */
   byRawSha(sha: string): JournalEntry | undefined {
     return this.#byRaw.get(sha);
+  }
+
+  /**
+   * The files shipped in more than one range (they grew) whose uncompressed
+   * length matches a gzip ISIZE (length mod 2^32): candidates for a
+   * compressed copy of such a file.
+   */
+  grownPrefixesMod32(isize: number): ShippedPrefix[] {
+    const out: ShippedPrefix[] = [];
+    for (const chain of this.#byInode.values()) {
+      const { dev, ino } = chain[0];
+      const p = chain.length > 1 ? this.shippedPrefix({ dev, ino }) : undefined;
+      if (p && p.rawEnd % 2 ** 32 === isize) out.push(p);
+    }
+    return out;
   }
 
   /** true when some entry's uncompressed length matches a gzip ISIZE (length mod 2^32). */

@@ -37,3 +37,57 @@ Deno.test("Journal survives a torn last line and indexes by stat and content", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Journal.shippedPrefix() chains the ranges of an inode from offset 0", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const j = await Journal.load(`${dir}/shipped.jsonl`);
+    const piece = {
+      path: "p",
+      day: "d",
+      bytes: 1,
+      sha256: "s",
+      raw_sha256: "r",
+      lines: 1,
+    } as const;
+    const range = (ino: number, offset: number, bytes: number, first: number, pieces: number) => ({
+      ...entry(`f${ino}`, ino),
+      raw_sha256: `sha-${ino}-${offset}`,
+      raw_bytes: bytes,
+      size: offset + bytes,
+      raw_offset: offset,
+      stamp: "20261127T000000.000000000Z",
+      fallback_day: 20000,
+      first_piece: first,
+      pieces: Array.from(
+        { length: pieces },
+        () => ({ ...piece, verified: "checksum" as const, outcome: "shipped" as const }),
+      ),
+    });
+    await j.append(range(21, 0, 100, 0, 2));
+    await j.append(range(21, 100, 50, 2, 1));
+    const k = await Journal.load(j.path);
+    assert.deepStrictEqual(k.shippedPrefix({ dev: 1, ino: 21 }), {
+      ranges: [
+        { offset: 0, bytes: 100, raw_sha256: "sha-21-0", fallback_day: 20000 },
+        { offset: 100, bytes: 50, raw_sha256: "sha-21-100", fallback_day: 20000 },
+      ],
+      rawEnd: 150,
+      size: 150,
+      stamp: "20261127T000000.000000000Z",
+      nextPiece: 3,
+    });
+    // a compressed copy of the grown file is looked for by its whole length
+    assert.deepStrictEqual(k.grownPrefixesMod32(150).map((p) => p.rawEnd), [150]);
+    assert.deepStrictEqual(k.grownPrefixesMod32(100), []);
+    // the inode reused by a new file shipped whole: a new chain
+    await k.append(range(21, 0, 10, 0, 1));
+    assert.equal(k.shippedPrefix({ dev: 1, ino: 21 })?.rawEnd, 10);
+    // entries from before ranges existed cannot be checked again: no prefix
+    await k.append(entry("old", 22));
+    assert.equal(k.shippedPrefix({ dev: 1, ino: 22 }), undefined);
+    assert.equal(k.shippedPrefix({ dev: 1, ino: 23 }), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { DEFAULT_BLOCK_SIZE } from "../webhdfs/checksum.ts";
 import { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsPermissionError, HdfsUnavailableError } from "../webhdfs/errors.ts";
@@ -14,20 +15,29 @@ import { parseWebHdfsUrl } from "../webhdfs/url.ts";
 import { formatBytes } from "../lib/units.ts";
 import { dayOfMs, DaySplitter, dayString } from "./day_split.ts";
 import { sanitizeHost, stableFraction } from "./host_name.ts";
-import { Journal, type JournalEntry } from "./journal.ts";
+import { Journal, type JournalEntry, type ShippedPrefix } from "./journal.ts";
 import { type HeldLock, tryLock } from "./lock.ts";
 import { RateLimit } from "./rate_limit.ts";
 import {
   contentIdOf,
   CorruptSourceError,
+  isShippedPrefix,
   pieceName,
   pieceSegments,
+  PrefixMismatchError,
   type ShipContext,
   shipFile,
   stagingDir,
   stampOf,
 } from "./ship_file.ts";
-import { findClosedFiles, type SourceFile } from "./sources.ts";
+import { dirProblem, FdReader } from "./safe_open.ts";
+import {
+  closeSource,
+  closeSources,
+  findClosedFiles,
+  type SourceFile,
+  sourceReader,
+} from "./sources.ts";
 
 /** Exit codes (sysexits.h), so cron and monitoring can tell what happened. */
 export const EXIT = {
@@ -37,12 +47,18 @@ export const EXIT = {
   USAGE: 64,
   /** some files are corrupt and were quarantined; the rest shipped */
   DATAERR: 65,
+  /** some rotated names were refused (symlink, FIFO, device, wrong owner, group/other writable) and left in place; the rest shipped */
+  NOINPUT: 66,
   /** local state (journal, lock, quarantine) could not be written */
   CANTCREAT: 73,
   /** HDFS unreachable or failing, or another shipper is running: try again later */
   TEMPFAIL: 75,
+  /** a piece's name in HDFS holds other bytes (not explainable as growth): shipped as `.conflict-<hash>` evidence */
+  PROTOCOL: 76,
   /** HDFS refused (permission denied): needs a configuration change */
   NOPERM: 77,
+  /** the --from directory is not safe for root to read from (owner, mode): nothing done */
+  CONFIG: 78,
 } as const;
 
 /** Options of {@link run}. */
@@ -105,6 +121,8 @@ export interface ShipReport {
   /** files already shipped earlier (journal) that were deleted or kept */
   alreadyShipped: number;
   quarantined: string[];
+  /** rotated names not read because they are not trusted regular files, and why */
+  refused: { name: string; why: string }[];
   failed: { name: string; error: string }[];
   deleted: string[];
   conflicts: number;
@@ -121,6 +139,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
   const target = parseWebHdfsUrl(options.to);
   const from = await Deno.stat(options.from).catch(() => undefined);
   if (!from?.isDirectory) throw new TypeError(`--from "${options.from}" is not a directory`);
+  const fromReal = await Deno.realPath(options.from);
   const stateDir = options.stateDir ?? "/var/lib/syscall-audit";
   const quarantineDir = options.quarantineDir ?? `${options.from}/${stem}.quarantine`;
   const report: ShipReport = {
@@ -129,11 +148,19 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
     shipped: [],
     alreadyShipped: 0,
     quarantined: [],
+    refused: [],
     failed: [],
     deleted: [],
     conflicts: 0,
   };
   const finish = (note = "") => {
+    if (report.exitCode === EXIT.OK) {
+      // the most pressing first; each has its own stderr lines
+      if (report.failed.length) report.exitCode = EXIT.TEMPFAIL;
+      else if (report.conflicts) report.exitCode = EXIT.PROTOCOL;
+      else if (report.refused.length) report.exitCode = EXIT.NOINPUT;
+      else if (report.quarantined.length) report.exitCode = EXIT.DATAERR;
+    }
     const raw = report.shipped.reduce((n, e) => n + e.raw_bytes, 0);
     const sent = report.shipped.reduce((n, e) => n + e.pieces.reduce((m, p) => m + p.bytes, 0), 0);
     const pieces = report.shipped.reduce((n, e) => n + e.pieces.length, 0);
@@ -147,11 +174,19 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       present ? `, ${present} of them already in HDFS` : ""
     }, ${formatBytes(raw)} -> ${
       formatBytes(sent)
-    }), ${report.alreadyShipped} already shipped, ${report.conflicts} conflicts, ${report.quarantined.length} quarantined, ${report.failed.length} failed, ${report.deleted.length} deleted, in ${
+    }), ${report.alreadyShipped} already shipped, ${report.conflicts} conflicts, ${report.refused.length} refused, ${report.quarantined.length} quarantined, ${report.failed.length} failed, ${report.deleted.length} deleted, in ${
       ((performance.now() - t0) / 1000).toFixed(1)
     } s${note ? `; ${note}` : ""}`;
     return report;
   };
+
+  // root reads, deletes and moves files here: nobody else may put or swap files in it
+  const unsafe = dirProblem(fromReal, "--from directory");
+  if (unsafe) {
+    warn(`ship: ${unsafe}; nothing done`);
+    report.exitCode = EXIT.CONFIG;
+    return finish(`${unsafe}; nothing done`);
+  }
 
   if (options.splayMs && options.splayMs > 0) {
     const wait = Math.floor(stableFraction(hostDir) * options.splayMs);
@@ -176,25 +211,36 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
     return finish(`cannot use state directory "${stateDir}": ${(e as Error).message}`);
   }
 
+  let ready: SourceFile[] = [];
   try {
-    const { ready, busy } = await findClosedFiles(options.from, logName, {
+    const found = await findClosedFiles(fromReal, logName, {
       minAgeMs: options.minAgeMs ?? 60_000,
     });
-    for (const b of busy) warn(`ship: "${b.name}" left for a later run: ${b.why}`);
+    ready = found.ready;
+    for (const b of found.busy) warn(`ship: "${b.name}" left for a later run: ${b.why}`);
+    for (const r of found.refused) {
+      warn(`ship: refused ${r.why}; not read, left in place`);
+      report.refused.push(r);
+    }
     const todo: SourceFile[] = [];
+    const prefixes = new Map<SourceFile, ShippedPrefix>();
     for (const src of ready) {
       const entry = journal.byStat(src) ?? await journaledCopy(journal, src);
       if (!entry) {
         todo.push(src);
+        // grown since a range of it was shipped? (checked against the file when shipping)
+        const prefix = journal.shippedPrefix(src);
+        if (prefix && src.size > prefix.size) prefixes.set(src, prefix);
         continue;
       }
       report.alreadyShipped++;
       if (!options.dryRun && expired(src, options.keepDays ?? 0)) {
         if (await removeIfSame(src, warn)) report.deleted.push(src.name);
       }
+      closeSource(src);
     }
     if (options.dryRun) {
-      for (const src of todo) await plan(src, stem, hostDir, target.root, warn);
+      for (const src of todo) await plan(src, stem, hostDir, target.root, warn, prefixes.get(src));
       return finish(`${todo.length} files would be shipped`);
     }
     if (!todo.length) return finish();
@@ -237,17 +283,17 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
     }
     for (let i = 0; i < todo.length; i++) {
       const src = todo[i];
-      const outcome = await shipWithRetries(ctx, src, options, warn);
+      const outcome = await shipWithRetries(ctx, src, prefixes.get(src), options, warn);
       if (outcome instanceof CorruptSourceError) {
-        warn(`ship: ${outcome.message}; moved to "${quarantineDir}"`);
         try {
-          await quarantine(src, quarantineDir);
+          const dest = await quarantine(src, quarantineDir);
+          warn(`ship: ${outcome.message}; moved to "${dest}"`);
           report.quarantined.push(src.name);
         } catch (e) {
-          report.failed.push({
-            name: src.name,
-            error: `cannot quarantine: ${(e as Error).message}`,
-          });
+          const why = `cannot quarantine: ${(e as Error).message}`;
+          warn(`ship: ${outcome.message}; ${why}; left in place`);
+          report.failed.push({ name: src.name, error: why });
+          report.exitCode ||= EXIT.CANTCREAT;
         }
         continue;
       }
@@ -276,6 +322,8 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       if (expired(src, options.keepDays ?? 0) && await removeIfSame(src, warn)) {
         report.deleted.push(src.name);
       }
+      closeSource(src); // frees the space of a deleted file
+
       if (journalError) {
         try {
           await journal.append(outcome);
@@ -286,12 +334,9 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       }
     }
     client.close();
-    if (report.exitCode === EXIT.OK) {
-      if (report.failed.length) report.exitCode = EXIT.TEMPFAIL;
-      else if (report.quarantined.length) report.exitCode = EXIT.DATAERR;
-    }
     return finish();
   } finally {
+    closeSources(ready);
     lock?.release();
   }
 }
@@ -300,25 +345,24 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
 async function shipWithRetries(
   ctx: ShipContext,
   src: SourceFile,
+  prefix: ShippedPrefix | undefined,
   options: ShipOptions,
   warn: (l: string) => void,
 ): Promise<JournalEntry | Error> {
   const attempts = options.attempts ?? 3;
   const backoffMs = options.backoffMs ?? 2000;
   for (let a = 1;; a++) {
-    let file: Deno.FsFile;
     try {
-      file = await Deno.open(src.path, { read: true });
-      const st = await file.stat();
-      if (st.ino !== src.ino || st.size !== src.size) {
-        file.close();
-        return new Error(`"${src.name}" changed while queued (rotated again?); next run`);
+      const r = await shipFile(ctx, src, prefix);
+      if (prefix) {
+        warn(
+          `ship: "${src.name}" grew after ${prefix.rawEnd} bytes of it were shipped; shipped bytes ${prefix.rawEnd}..${
+            prefix.rawEnd + r.raw_bytes
+          } as piece ${r.first_piece}${
+            r.pieces.length > 1 ? `..${r.first_piece + r.pieces.length - 1}` : ""
+          }`,
+        );
       }
-    } catch (e) {
-      return new Error(`cannot open "${src.name}": ${(e as Error).message}`);
-    }
-    try {
-      const r = await shipFile(ctx, src, file);
       return {
         v: 1,
         at: new Date().toISOString(),
@@ -332,12 +376,16 @@ async function shipWithRetries(
       };
     } catch (e) {
       if (e instanceof CorruptSourceError) return e;
+      if (e instanceof PrefixMismatchError) {
+        // not the file shipped before (its inode was reused): a new file, shipped whole
+        prefix = undefined;
+        a--;
+        continue;
+      }
       const transient = !(e instanceof HdfsError) || e.transient;
       if (!transient || a >= attempts) return e as Error;
       warn(`ship: "${src.name}" attempt ${a} of ${attempts} failed: ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, Math.random() * backoffMs * 2 ** (a - 1)));
-    } finally {
-      file.close();
     }
   }
 }
@@ -348,22 +396,23 @@ function exitFor(e: unknown): number {
 }
 
 /** A compressed copy of a journaled file (logrotate compressed it after we shipped it)? */
-async function journaledCopy(journal: Journal, src: SourceFile): Promise<JournalEntry | undefined> {
+async function journaledCopy(journal: Journal, src: SourceFile): Promise<unknown> {
   if (!src.gz || !journal.entries.length || src.size < 18) return undefined;
   // the gzip trailer's ISIZE (length mod 2^32) rules out most files without reading them
-  const f = await Deno.open(src.path);
   try {
-    await f.seek(-4, Deno.SeekMode.End);
     const b = new Uint8Array(4);
-    if ((await f.read(b)) !== 4) return undefined;
+    if ((await new FdReader(src.fd, src.size - 4, src.size, src.name).read(b)) !== 4) {
+      return undefined;
+    }
     const isize = new DataView(b.buffer).getUint32(0, true);
+    // a file shipped in ranges (it grew): its ranges split again, one by one
+    for (const prefix of journal.grownPrefixesMod32(isize)) {
+      if (await isShippedPrefix(src, prefix)) return prefix;
+    }
     if (!journal.hasRawSizeMod32(isize)) return undefined;
-    await f.seek(0, Deno.SeekMode.Start);
-    return journal.byRawSha(await contentIdOf(src, f));
+    return journal.byRawSha(await contentIdOf(src));
   } catch {
     return undefined; // unreadable: the normal path reports it
-  } finally {
-    f.close();
   }
 }
 
@@ -375,6 +424,12 @@ function expired(src: SourceFile, keepDays: number): boolean {
 async function removeIfSame(src: SourceFile, warn: (l: string) => void): Promise<boolean> {
   try {
     const st = await Deno.lstat(src.path);
+    if (st.ino === src.ino && st.dev === src.dev && st.size > src.size) {
+      warn(
+        `ship: "${src.name}" grew while it was shipped; kept: the bytes past the ones shipped go in a later run`,
+      );
+      return false;
+    }
     if (st.ino !== src.ino || st.size !== src.size || st.mtime?.getTime() !== src.mtimeMs) {
       warn(`ship: "${src.name}" is another file now (rotated meanwhile); not deleted`);
       return false;
@@ -389,11 +444,35 @@ async function removeIfSame(src: SourceFile, warn: (l: string) => void): Promise
   }
 }
 
-async function quarantine(src: SourceFile, dir: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+/**
+ * Moves `src` into `dir` by a rename (never a copy) and returns where it went.
+ * `dir` is made 0700 if missing and must then be a real directory (not a
+ * symlink) owned by us, not writable by group or others, in a trusted parent,
+ * on the file's own file system; the name must still be the file checked.
+ * Throws, with the file left where it is, when any of that fails.
+ */
+async function quarantine(src: SourceFile, dir: string): Promise<string> {
+  const parentProblem = dirProblem(dirname(dir), "the quarantine's parent");
+  if (parentProblem) throw new Error(parentProblem);
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  }
+  const problem = dirProblem(dir, "the quarantine directory", undefined, { sticky: false });
+  if (problem) throw new Error(problem);
+  const d = await Deno.lstat(dir);
+  if (d.dev !== src.dev) {
+    throw new Error(`"${dir}" is on another file system than "${src.name}"`);
+  }
+  const now = await Deno.lstat(src.path);
+  if (!now.isFile || now.ino !== src.ino || now.dev !== src.dev) {
+    throw new Error(`"${src.name}" is another file now`);
+  }
   let dest = `${dir}/${src.name}`;
   for (let n = 1; await exists(dest); n++) dest = `${dir}/${src.name}.${n}`;
   await Deno.rename(src.path, dest);
+  return dest;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -412,12 +491,18 @@ async function plan(
   hostDir: string,
   root: string,
   warn: (l: string) => void,
+  prefix?: ShippedPrefix,
 ): Promise<void> {
   const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
   const pieces: { day: number; bytes: number; lines: number }[] = [];
-  const f = await Deno.open(src.path);
+  if (prefix) {
+    console.log(
+      `${src.name}: grew after ${prefix.rawEnd} bytes were shipped: the bytes past them would be shipped as new pieces from ${prefix.nextPiece}`,
+    );
+    return;
+  }
   try {
-    for await (const seg of pieceSegments(src, f, splitter)) {
+    for await (const seg of pieceSegments(src, sourceReader(src), splitter)) {
       const p = pieces[seg.piece] ??= { day: seg.day, bytes: 0, lines: 0 };
       p.bytes += seg.bytes.length;
       p.lines += seg.lines;
@@ -425,8 +510,6 @@ async function plan(
   } catch (e) {
     console.log(`${src.name}: ${(e as Error).message}: would be quarantined`);
     return;
-  } finally {
-    f.close();
   }
   const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
   pieces.forEach((d, i) => {

@@ -7,6 +7,12 @@
  * is taken by the same bytes counts as shipped, by other bytes as a
  * conflict, shipped under a name with its own hash.
  *
+ * Only the bytes the file had when it was picked are read (through the
+ * descriptor checked then). A file that grew after a range of it was shipped
+ * ships its new tail only: the shipped ranges are read and checked again
+ * against their content ids first, then the bytes past them become pieces of
+ * their own, numbered after the file's earlier pieces.
+ *
  * @module
  */
 
@@ -20,7 +26,12 @@ import { dayOfMs, DaySplitter, dayString, type Segment } from "./day_split.ts";
 import type { ShippedPiece } from "./journal.ts";
 import { PieceUpload } from "./piece_upload.ts";
 import type { RateLimit } from "./rate_limit.ts";
-import type { SourceFile } from "./sources.ts";
+import { chainVerdict } from "./chain_verdict.ts";
+import type { ShippedPrefix } from "./journal.ts";
+import { type SourceFile, sourceReader } from "./sources.ts";
+
+/** Where bytes come from: a `Deno.FsFile` or an {@link FdReader}. */
+export type Reader = Pick<Deno.FsFile, "read">;
 
 /** What shipping needs besides the file. */
 export interface ShipContext {
@@ -57,11 +68,23 @@ export class CorruptSourceError extends Error {
   }
 }
 
-/** The outcome of {@link shipFile}. */
+/** The ranges shipped before do not match the file: it is another file (a reused inode). */
+export class PrefixMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PrefixMismatchError";
+  }
+}
+
+/** The outcome of {@link shipFile}: the journal entry's content fields. */
 export interface ShippedFile {
   raw_sha256: string;
   raw_bytes: number;
   pieces: ShippedPiece[];
+  raw_offset: number;
+  stamp: string;
+  fallback_day: number;
+  first_piece: number;
 }
 
 /** The staging directory of a host. */
@@ -73,7 +96,7 @@ export function stagingDir(root: string, hostDir: string): string {
  * Reads the uncompressed bytes of a source, in chunks valid until the next
  * one is asked for. Gzip errors become CorruptSourceError.
  */
-export async function* readRaw(file: Deno.FsFile, gz: boolean, name: string) {
+export async function* readRaw(file: Reader, gz: boolean, name: string) {
   if (!gz) {
     // one buffer, reused: consumers copy what they keep before the next read
     const buf = new Uint8Array(1024 * 1024);
@@ -105,19 +128,11 @@ export interface PieceSegment extends Segment {
   piece: number;
 }
 
-/**
- * The uncompressed bytes of `file` split by day, each segment tagged with its
- * piece: what shipping, the dry run and the content id all walk. Segments are
- * valid until the next one is asked for. Gzip errors become CorruptSourceError.
- */
-export async function* pieceSegments(
-  src: SourceFile,
-  file: Deno.FsFile,
-  splitter: DaySplitter,
-): AsyncGenerator<PieceSegment> {
+/** Tags segments with their piece index: a new piece starts where the day changes. */
+function pieceTagger(): (segs: Segment[]) => Generator<PieceSegment> {
   let piece = -1;
   let day = NaN;
-  const tag = function* (segs: Segment[]) {
+  return function* (segs: Segment[]) {
     for (const seg of segs) {
       if (seg.day !== day) {
         piece++;
@@ -126,17 +141,120 @@ export async function* pieceSegments(
       yield { ...seg, piece };
     }
   };
-  for await (const chunk of readRaw(file, src.gz, src.name)) yield* tag(splitter.push(chunk));
+}
+
+/** Raw chunks split by day and tagged with their piece. */
+async function* segmentsOf(
+  chunks: AsyncIterable<Uint8Array>,
+  splitter: DaySplitter,
+): AsyncGenerator<PieceSegment> {
+  const tag = pieceTagger();
+  for await (const chunk of chunks) yield* tag(splitter.push(chunk));
   yield* tag(splitter.end());
 }
 
-/** {@link contentId} of a local file, computed by splitting it as shipping would. */
-export async function contentIdOf(src: SourceFile, file: Deno.FsFile): Promise<string> {
-  const hashes: ReturnType<typeof createHash>[] = [];
-  for await (const seg of pieceSegments(src, file, new DaySplitter(dayOfMs(src.mtimeMs)))) {
-    (hashes[seg.piece] ??= createHash("sha256")).update(seg.bytes);
+/**
+ * The uncompressed bytes of `file` split by day, each segment tagged with its
+ * piece: what shipping, the dry run and the content id all walk. Segments are
+ * valid until the next one is asked for. Gzip errors become CorruptSourceError.
+ */
+export function pieceSegments(
+  src: SourceFile,
+  file: Reader,
+  splitter: DaySplitter,
+): AsyncGenerator<PieceSegment> {
+  return segmentsOf(readRaw(file, src.gz, src.name), splitter);
+}
+
+/** The {@link contentId} of segments as they are split. */
+class ContentHasher {
+  readonly #hashes: ReturnType<typeof createHash>[] = [];
+  readonly #tag = pieceTagger();
+  add(segs: Segment[]): void {
+    for (const seg of this.#tag(segs)) {
+      (this.#hashes[seg.piece] ??= createHash("sha256")).update(seg.bytes);
+    }
   }
-  return contentId(hashes.map((h) => h.digest("hex")));
+  digest(): string {
+    return contentId(this.#hashes.map((h) => h.digest("hex")));
+  }
+}
+
+/** {@link contentId} of a local file (the bytes picked), computed by splitting it as shipping would. */
+export async function contentIdOf(src: SourceFile): Promise<string> {
+  const h = new ContentHasher();
+  for await (
+    const seg of pieceSegments(src, sourceReader(src), new DaySplitter(dayOfMs(src.mtimeMs)))
+  ) {
+    h.add([seg]);
+  }
+  return h.digest();
+}
+
+/** true when the bytes of `src` picked are exactly the ranges of `prefix` (e.g. a compressed copy of a grown file). */
+export async function isShippedPrefix(src: SourceFile, prefix: ShippedPrefix): Promise<boolean> {
+  const raw = readRaw(sourceReader(src), src.gz, src.name);
+  try {
+    for await (const _ of pastPrefix(raw, prefix, src.name)) return false; // longer
+    return true;
+  } catch (e) {
+    if (e instanceof PrefixMismatchError) return false;
+    throw e;
+  }
+}
+
+/**
+ * Passes on the raw bytes past the shipped `prefix`, after checking that the
+ * bytes before are the ranges shipped (each split again as it was, its content
+ * id compared); throws {@link PrefixMismatchError} before passing on anything
+ * when they are not.
+ */
+async function* pastPrefix(
+  chunks: AsyncIterable<Uint8Array>,
+  prefix: ShippedPrefix,
+  name: string,
+): AsyncGenerator<Uint8Array> {
+  let i = 0;
+  let pos = 0;
+  let splitter = new DaySplitter(prefix.ranges[0].fallback_day);
+  let hasher = new ContentHasher();
+  let stampChecked = false;
+  for await (const chunk of chunks) {
+    let at = 0;
+    while (i < prefix.ranges.length && at < chunk.length) {
+      const r = prefix.ranges[i];
+      const take = Math.min(chunk.length - at, r.offset + r.bytes - pos);
+      hasher.add(splitter.push(chunk.subarray(at, at + take)));
+      at += take;
+      pos += take;
+      if (!stampChecked && splitter.firstTimedLine) {
+        // a reused inode shows at the first record already: no need to read on
+        stampChecked = true;
+        if (stampOf(splitter.firstTimedLine, 0) !== prefix.stamp) {
+          throw new PrefixMismatchError(
+            `"${name}" starts with other records than the file shipped`,
+          );
+        }
+      }
+      if (pos === r.offset + r.bytes) {
+        hasher.add(splitter.end());
+        if (hasher.digest() !== r.raw_sha256) {
+          throw new PrefixMismatchError(
+            `"${name}" bytes ${r.offset}..${pos} differ from the range shipped`,
+          );
+        }
+        i++;
+        if (i < prefix.ranges.length) {
+          splitter = new DaySplitter(prefix.ranges[i].fallback_day);
+          hasher = new ContentHasher();
+        }
+      }
+    }
+    if (at < chunk.length) yield chunk.subarray(at);
+  }
+  if (i < prefix.ranges.length) {
+    throw new PrefixMismatchError(`"${name}" is shorter than the ${prefix.rawEnd} bytes shipped`);
+  }
 }
 
 /** The name of a piece in HDFS, from the source's first event time and the piece index. */
@@ -156,31 +274,44 @@ export function stampOf(firstLine: Uint8Array | undefined, fallbackMs: number): 
 }
 
 /**
- * Ships `src` (already opened as `file`). Throws CorruptSourceError for a bad
- * gzip, HdfsError for HDFS failures; nothing is left in place half-done: a
- * piece is either renamed complete and verified, or only a staging file.
+ * Ships the bytes of `src` picked (read through its descriptor); with
+ * `prefix` (what the journal says was shipped of this file before), only
+ * the bytes past it. Throws CorruptSourceError for a bad gzip,
+ * PrefixMismatchError when `prefix` is not this file's (before uploading
+ * anything), HdfsError for HDFS failures; nothing is left in place half-done:
+ * a piece is either renamed complete and verified, or only a staging file.
  */
 export async function shipFile(
   ctx: ShipContext,
   src: SourceFile,
-  file: Deno.FsFile,
+  prefix?: ShippedPrefix,
 ): Promise<ShippedFile> {
   const staging = stagingDir(ctx.root, ctx.hostDir);
   await mkdirs(ctx, staging);
-  const splitter = new DaySplitter(dayOfMs(src.mtimeMs));
+  const fallbackDay = dayOfMs(src.mtimeMs);
+  const splitter = new DaySplitter(fallbackDay);
+  const rawOffset = prefix?.rawEnd ?? 0;
+  const firstPiece = prefix?.nextPiece ?? 0;
+  // the verdict on the file's hash chain is recorded, never a reason not to ship; the
+  // descriptor's magic link reaches the very inode checked, never a name swapped meanwhile
+  const chain = await chainVerdict(`/proc/self/fd/${src.fd}`);
   let rawBytes = 0;
   const pieces: PieceUpload[] = [];
+  const offsets: number[] = [];
   const tag = `${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
+  let raw: AsyncIterable<Uint8Array> = readRaw(sourceReader(src), src.gz, src.name);
+  if (prefix) raw = pastPrefix(raw, prefix, src.name);
   try {
-    for await (const seg of pieceSegments(src, file, splitter)) {
+    for await (const seg of segmentsOf(raw, splitter)) {
       if (seg.piece === pieces.length) {
+        offsets.push(rawOffset + rawBytes);
         await pieces.at(-1)?.finish();
         pieces.push(
           new PieceUpload(
             ctx.client,
-            joinPath(staging, `${ctx.stem}.${tag}.${seg.piece}.tmp`),
+            joinPath(staging, `${ctx.stem}.${tag}.${firstPiece + seg.piece}.tmp`),
             seg.day,
-            seg.piece,
+            firstPiece + seg.piece,
             {
               level: ctx.gzipLevel,
               limiter: ctx.limiter,
@@ -199,16 +330,28 @@ export async function shipFile(
     await Promise.all(pieces.map((p) => ctx.client.delete(p.staging).catch(() => false)));
     throw e;
   }
-  const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
+  const stamp = prefix?.stamp ?? stampOf(splitter.firstTimedLine, src.mtimeMs);
   const rawShas = pieces.map((p) => p.rawHash.digest("hex"));
   const raw_sha256 = contentId(rawShas);
   const shipped: ShippedPiece[] = [];
-  for (const p of pieces) {
+  for (const [k, p] of pieces.entries()) {
     shipped.push(
-      await settle(ctx, src, p, pieceName(ctx.stem, stamp, p.index), rawShas[p.index], raw_sha256),
+      await settle(ctx, src, p, pieceName(ctx.stem, stamp, p.index), rawShas[k], {
+        source_id: raw_sha256,
+        raw_offset: offsets[k],
+        chain,
+      }),
     );
   }
-  return { raw_sha256, raw_bytes: rawBytes, pieces: shipped };
+  return {
+    raw_sha256,
+    raw_bytes: rawBytes,
+    pieces: shipped,
+    raw_offset: rawOffset,
+    stamp,
+    fallback_day: fallbackDay,
+    first_piece: firstPiece,
+  };
 }
 
 async function mkdirs(ctx: ShipContext, dir: string): Promise<void> {
@@ -224,7 +367,7 @@ async function settle(
   p: PieceUpload,
   name: string,
   rawSha: string,
-  sourceId: string,
+  label: { source_id: string; raw_offset: number; chain: string },
 ): Promise<ShippedPiece> {
   const sha256 = p.sentHash.digest("hex");
   const day = dayString(p.day);
@@ -239,10 +382,13 @@ async function settle(
       v: 1,
       host: ctx.host,
       source: src.name,
-      source_id: sourceId,
+      source_id: label.source_id,
+      piece: p.index,
+      raw_offset: label.raw_offset,
       raw_bytes: p.rawBytes,
       lines: p.lines,
       day,
+      chain: label.chain,
     }),
   );
   const dir = joinPath(ctx.root, `dt=${day}`, `host=${ctx.hostDir}`);

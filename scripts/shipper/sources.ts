@@ -3,17 +3,23 @@
  * the live log (`<log>.1`, `<log>.2.gz`, `<log>-20261127`, `<log>-20261127.gz`,
  * ...), never the live log itself, and not a file any process still has
  * open for writing (the collector before it reopens, gzip while logrotate
- * compresses) or modified less than `minAgeMs` ago.
+ * compresses) or modified less than `minAgeMs` ago. Every candidate is opened
+ * once without following symlinks and checked on its descriptor
+ * ({@link openTrusted}): a symlink, FIFO, device, or a file not owned by the
+ * shipper's uid or writable by group/others is refused, never read.
  *
  * @module
  */
 
-import { isGzip } from "../lib/gunzip.ts";
+import { closeFd, FdReader, openTrusted, UnsafePathError } from "./safe_open.ts";
 
-/** A rotated file ready to ship. */
+/** A rotated file ready to ship, held open: it is read through `fd` only. */
 export interface SourceFile {
   name: string;
   path: string;
+  /** the descriptor checked by {@link openTrusted}; {@link closeSources} closes it */
+  fd: number;
+  /** bytes when picked: the only bytes shipped in this run */
   size: number;
   mtimeMs: number;
   dev: number;
@@ -28,69 +34,116 @@ export interface BusyFile {
   why: string;
 }
 
+/** A rotated name that is not a trusted regular file: never read, left in place. */
+export interface RefusedFile {
+  name: string;
+  why: string;
+}
+
+/** Options of {@link findClosedFiles}. */
+export interface FindOptions {
+  /** a file must be unmodified this long, ms. @default 60000 */
+  minAgeMs?: number;
+  /** the time now, ms. @default Date.now() */
+  now?: number;
+  /** the only owner trusted. @default the shipper's own uid */
+  uid?: number;
+  /** files held open at once (each is read through its descriptor); the younger rest wait for a later run. @default 256 */
+  maxOpen?: number;
+}
+
 /** Rotated names of `liveName`: a "." or "-" suffix starting with a digit, then optional ".gz". */
 export function rotatedPattern(liveName: string): RegExp {
   const esc = liveName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`^${esc}[.-]\\d[\\d_-]*(?:\\.\\d+)?(\\.gz)?$`);
 }
 
-/** Scans `dir`. Oldest first (by mtime, then name). */
+/**
+ * Scans `dir` (its own safety is the caller's to check). Ready files are
+ * oldest first (by mtime, then name) and open: the caller closes them with
+ * {@link closeSources}.
+ */
 export async function findClosedFiles(
   dir: string,
   liveName: string,
-  options: { minAgeMs?: number; now?: number } = {},
-): Promise<{ ready: SourceFile[]; busy: BusyFile[] }> {
+  options: FindOptions = {},
+): Promise<{ ready: SourceFile[]; busy: BusyFile[]; refused: RefusedFile[] }> {
   const pattern = rotatedPattern(liveName);
   const now = options.now ?? Date.now();
   const minAge = options.minAgeMs ?? 60_000;
+  const maxOpen = options.maxOpen ?? 256;
   const real = await Deno.realPath(dir);
-  const candidates: { name: string; path: string; st: Deno.FileInfo }[] = [];
+  // oldest first by the names' lstat (only an order: the descriptor's fstat decides)
+  const names: { name: string; path: string; mtimeMs: number }[] = [];
   for await (const e of Deno.readDir(real)) {
-    if (!e.isFile || !pattern.test(e.name)) continue;
+    if (!pattern.test(e.name)) continue;
     const path = `${real}/${e.name}`;
+    const st = await Deno.lstat(path).catch(() => undefined); // gone meanwhile
+    if (st) names.push({ name: e.name, path, mtimeMs: st.mtime?.getTime() ?? 0 });
+  }
+  names.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+  const candidates: Omit<SourceFile, "gz">[] = [];
+  const refused: RefusedFile[] = [];
+  const busy: BusyFile[] = [];
+  for (const { name, path } of names) {
+    if (candidates.length >= maxOpen) {
+      busy.push({ name, why: `${maxOpen} older files are open in this run already` });
+      continue;
+    }
     try {
-      const st = await Deno.lstat(path);
-      if (st.isFile) candidates.push({ name: e.name, path, st });
-    } catch {
-      // gone meanwhile
+      candidates.push({ name, path, ...openTrusted(path, name, options.uid) });
+    } catch (err) {
+      if (err instanceof UnsafePathError) refused.push({ name, why: err.message });
+      // else: gone meanwhile
     }
   }
   const ready: SourceFile[] = [];
-  const busy: BusyFile[] = [];
   // the /proc walk only when there is something to ship (most cron runs have nothing)
   const writers = candidates.length ? await filesOpenForWriting(real) : new Map<string, number>();
-  for (const { name, path, st } of candidates) {
-    const w = writers.get(`${st.dev}:${st.ino}`);
-    if (w) {
-      busy.push({ name, why: `open for writing by pid ${w}` });
+  for (const c of candidates) {
+    const w = writers.get(`${c.dev}:${c.ino}`);
+    const why = w
+      ? `open for writing by pid ${w}`
+      : now - c.mtimeMs < minAge
+      ? `modified ${Math.round((now - c.mtimeMs) / 1000)} s ago`
+      : undefined;
+    if (why) {
+      busy.push({ name: c.name, why });
+      closeFd(c.fd);
       continue;
     }
-    const mtimeMs = st.mtime?.getTime() ?? 0;
-    if (now - mtimeMs < minAge) {
-      busy.push({ name, why: `modified ${Math.round((now - mtimeMs) / 1000)} s ago` });
-      continue;
-    }
-    ready.push({
-      name,
-      path,
-      size: st.size,
-      mtimeMs,
-      dev: st.dev,
-      ino: st.ino ?? 0,
-      gz: name.endsWith(".gz") || await hasGzipMagic(path),
-    });
+    ready.push({ ...c, gz: c.name.endsWith(".gz") || await hasGzipMagic(c) });
   }
   ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
-  return { ready, busy };
+  refused.sort((a, b) => a.name.localeCompare(b.name));
+  return { ready, busy, refused };
 }
 
-async function hasGzipMagic(path: string): Promise<boolean> {
-  const f = await Deno.open(path);
-  try {
-    return await isGzip(f);
-  } finally {
-    f.close();
-  }
+/**
+ * Closes the descriptor of a source (once; later calls do nothing). A deleted
+ * file's space is only freed when its last descriptor is closed.
+ */
+export function closeSource(src: SourceFile): void {
+  if (src.fd < 0) return;
+  closeFd(src.fd);
+  src.fd = -1;
+}
+
+/** Closes the descriptors of {@link findClosedFiles}' ready files. */
+export function closeSources(files: SourceFile[]): void {
+  for (const f of files) closeSource(f);
+}
+
+/** A reader of the bytes of `src` that were there when it was picked. */
+export function sourceReader(src: SourceFile): FdReader {
+  return new FdReader(src.fd, 0, src.size, src.name);
+}
+
+async function hasGzipMagic(src: Omit<SourceFile, "gz">): Promise<boolean> {
+  const head = new Uint8Array(2);
+  const r = new FdReader(src.fd, 0, Math.min(2, src.size), src.name);
+  const n = (await r.read(head)) ?? 0;
+  return n === 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**

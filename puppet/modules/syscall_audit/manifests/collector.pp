@@ -47,6 +47,7 @@ class syscall_audit::collector {
       '--log', $syscall_audit::log_file,
       '--object', "${dir}/current/exec.bpf.o",
       '--libbpf', $syscall_audit::libbpf_path,
+      '--ring-mb', String($syscall_audit::ring_size),
     ] + $redact_args + $syscall_audit::collector_args
 
     file { $unit:

@@ -52,8 +52,16 @@
 #   Hide secrets in argv (`key=value`, the value after `--password`, URL passwords).
 # @param redact_keys
 #   Words whose values are hidden, instead of the collector's list (empty: its list).
+# @param ring_mib
+#   The collector's BPF ring buffer, MiB (`--ring-mb`), a power of two; unset: chosen from
+#   `ring_mib_by_cpus`. A full ring loses events (counted, see docs/flooding.md); the ring's
+#   memory counts against `memory_max`.
+# @param ring_mib_by_cpus
+#   Ring size by host class when `ring_mib` is unset: `{cpus => MiB}`, the entry with the largest
+#   key not above the host's `processors.count` wins (each value a power of two).
 # @param collector_args
-#   Further collector options, e.g. `['--max-arg-bytes', '4096']`.
+#   Further collector options, e.g. `['--max-arg-bytes', '4096']` (a `--ring-mb` here wins over
+#   `ring_mib`).
 # @param cpu_quota
 #   systemd CPUQuota= of the collector.
 # @param memory_max
@@ -106,6 +114,8 @@ class syscall_audit (
   Syscall_audit::Path             $log_file,
   Boolean                         $redact,
   Array[Pattern[/\A[A-Za-z0-9_-]+\z/]] $redact_keys,
+  Optional[Integer[1, 1024]]      $ring_mib,
+  Hash[Integer[1], Integer[1, 1024], 1] $ring_mib_by_cpus,
   Array[String[1]]                $collector_args,
   Pattern[/\A[1-9][0-9]*%\z/]     $cpu_quota,
   Syscall_audit::Size             $memory_max,
@@ -134,6 +144,25 @@ class syscall_audit (
   }
   $log_name = regsubst($log_file, '\A.*/', '')
   $rotate_at = $rotate_minute.lest || { Integer(fqdn_rand(60, 'syscall_audit rotate')) }
+
+  # the ring: given, or by host class (the largest `ring_mib_by_cpus` key not above this host's
+  # CPU count; a host with fewer CPUs than every key gets the smallest key's size)
+  $cpus = $facts.dig('processors', 'count') ? {
+    Integer => $facts['processors']['count'],
+    default => 1,
+  }
+  $ring_keys = $ring_mib_by_cpus.keys.sort
+  $ring_key = $ring_keys.filter |$k| { $k <= $cpus }.reduce($ring_keys[0]) |$m, $k| { max($m, $k) }
+  $ring_size = $ring_mib.lest || { $ring_mib_by_cpus[$ring_key] }
+  $powers_of_two = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+  unless $ring_size in $powers_of_two {
+    fail("syscall_audit: ring_mib must be a power of two from 1 to 1024: got ${ring_size}")
+  }
+  $ring_mib_by_cpus.each |$k, $v| {
+    unless $v in $powers_of_two {
+      fail("syscall_audit: ring_mib_by_cpus[${k}] must be a power of two from 1 to 1024: got ${v}")
+    }
+  }
 
   $audit = $facts['syscall_audit'] ? {
     Hash    => $facts['syscall_audit'],
