@@ -207,7 +207,7 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
         "CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_RESOURCE",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
-        "ReadWritePaths=/var/log",
+        "ReadWritePaths=/var/log -/sys/fs/bpf",
         "SystemCallFilter=@system-service bpf perf_event_open",
       ]
     ) assert.ok(unit.split("\n").includes(line), line);
