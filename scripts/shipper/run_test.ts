@@ -18,7 +18,7 @@ async function setup(mode: number, uid = 0) {
 
 for (
   const [what, mode, uid, why] of [
-    ["group-writable", 0o775, 0, /is writable by group or others and not sticky \(mode 775\)/],
+    ["world-writable", 0o777, 0, /is writable by group or others and not sticky \(mode 777\)/],
     ["someone else's", 0o755, 65534, /is owned by uid 65534, not 0/],
   ] as const
 ) {
@@ -50,6 +50,36 @@ for (
     }
   });
 }
+
+Deno.test("run() in a group-writable --from (Ubuntu's root:syslog 0775) warns once and still checks each file", async () => {
+  const { tmp, from, state } = await setup(0o775);
+  try {
+    await Deno.chown(`${from}/syscall_audit.log.1`, 65534, 65534);
+    // a second name for a root file elsewhere (same file system as the temp dir)
+    await Deno.writeTextFile(`${tmp}/secret`, "E1\t1795849501123456789\tx\n");
+    await Deno.link(`${tmp}/secret`, `${from}/syscall_audit.log.2`);
+    const old = new Date(Date.now() - 3_600_000);
+    await Deno.utime(`${from}/syscall_audit.log.2`, old, old);
+    const lines: string[] = [];
+    const r = await run({ from, to: DEAD, stateDir: state, host: "h", warn: (l) => lines.push(l) });
+    assert.match(
+      lines[0],
+      /^ship: warning: --from directory ".*" is writable by group or others and not sticky \(mode 775\); its files are checked one by one$/,
+    );
+    assert.ok(
+      lines.some((l) => /refused "syscall_audit\.log\.1" is owned by uid 65534/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => /refused "syscall_audit\.log\.2" .*has 2 hard links/.test(l)),
+      lines.join("\n"),
+    );
+    assert.notEqual(r.exitCode, EXIT.CONFIG);
+    assert.ok([...Deno.readDirSync(from)].some((e) => e.name === "syscall_audit.log.1"));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
 
 Deno.test("run() in a sticky world-writable --from refuses the planted files, one line each (exit 66)", async () => {
   const { tmp, from, state } = await setup(0o1777);

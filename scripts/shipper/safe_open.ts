@@ -63,6 +63,8 @@ function ownerProblem(st: fs.Stats, uid: number, what: string): string | undefin
   if (st.mode & 0o022) {
     return `${what} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`;
   }
+  // a second name for another file (e.g. a hard link to /etc/shadow planted under a rotated name)
+  if (st.nlink !== 1) return `${what} has ${st.nlink} hard links`;
   return undefined;
 }
 
@@ -112,13 +114,14 @@ export function closeFd(fd: number): void {
  * moves, or undefined: it must be a real directory (not a symlink) owned by
  * `uid`, and not writable by group or others unless sticky (like /tmp, where
  * nobody can rename or delete another user's files; `options.sticky: false`
- * refuses that too: @default true).
+ * refuses that too: @default true; `options.group: true` accepts a directory its
+ * group may write, as Ubuntu's root:syslog 0775 /var/log: @default false).
  */
 export function dirProblem(
   path: string,
   what: string,
   uid = ownUid(),
-  options: { sticky?: boolean } = {},
+  options: { sticky?: boolean; group?: boolean } = {},
 ): string | undefined {
   let st: fs.Stats;
   try {
@@ -128,7 +131,8 @@ export function dirProblem(
   }
   if (!st.isDirectory()) return `${what} "${path}" is ${kindOf(st)}`;
   if (st.uid !== uid) return `${what} "${path}" is owned by uid ${st.uid}, not ${uid}`;
-  if (st.mode & 0o022 && (options.sticky === false || !(st.mode & 0o1000))) {
+  const writers = options.group ? 0o002 : 0o022;
+  if (st.mode & writers && (options.sticky === false || !(st.mode & 0o1000))) {
     return `${what} "${path}" is writable by group or others${
       options.sticky === false ? "" : " and not sticky"
     } (mode ${(st.mode & 0o7777).toString(8)})`;
