@@ -22,7 +22,10 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --no-redact             keep argv as it is, secrets included
   --wakeup-ms N            longest wait of an event before it is appended (default 900)
   --stats-interval S      seconds between stats records (default 60)
-  --min-free-mb N         stop writing below this much free disk (default 64)`;
+  --min-free-mb N         stop writing below this much free disk (default 64)
+  --key-dir DIR           escrow files of the chain's first keys (default /var/lib/syscall-audit/keys)
+  --escrow-public-key PEM public key the first key is sealed to (default /etc/syscall-audit/escrow.pub;
+                          missing: escrowed in clear, with a warning)`;
 
 function int(v: string | boolean | undefined, name: string): number | undefined {
   if (v === undefined || typeof v === "boolean") return undefined;
@@ -47,6 +50,8 @@ try {
       "wakeup-ms",
       "stats-interval",
       "min-free-mb",
+      "key-dir",
+      "escrow-public-key",
     ],
     boolean: ["no-cwd", "no-redact", "check", "help"],
     alias: { h: "help" },
@@ -85,6 +90,8 @@ try {
     wakeupMs: int(args["wakeup-ms"], "wakeup-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,
+    keyDir: str(args["key-dir"]),
+    escrowPublicKey: str(args["escrow-public-key"]),
   });
   console.error(
     `collect: stopped: ${report.events} events written, lost: ring ${report.rb_lost}, queue ${report.queue_lost}, ` +

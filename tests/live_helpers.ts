@@ -50,6 +50,9 @@ export class Collector {
         log,
         "--wakeup-ms",
         "50",
+        // the chain's escrow files and state beside the log, not in /var/lib
+        "--key-dir",
+        `${log.replace(/\/[^/]*$/, "")}/keys`,
         ...extra,
       ],
       stdout: "null",

@@ -14,6 +14,8 @@ export interface LogFileOptions {
   minFreeBytes?: number;
   /** File mode of a new log. @default {0o600} */
   mode?: number;
+  /** Called after each successful write with the bytes that reached the file (the tamper chain). */
+  onWritten?: (bytes: Uint8Array) => void;
 }
 
 /** Counters of what the writer could not keep. */
@@ -54,6 +56,7 @@ export class AuditLogFile {
   #dev = 0;
   #minFree: number;
   #mode: number;
+  #onWritten: ((bytes: Uint8Array) => void) | undefined;
   /** a write failed part-way: the file ends inside a line */
   #tornTail = false;
   /** the guard is holding writes back */
@@ -63,6 +66,7 @@ export class AuditLogFile {
     this.path = path;
     this.#minFree = options.minFreeBytes ?? 64 * 1024 * 1024;
     this.#mode = options.mode ?? 0o600;
+    this.#onWritten = options.onWritten;
   }
 
   /** Opens (creating with mode 0600) for append, closing a torn last line first. */
@@ -134,10 +138,16 @@ export class AuditLogFile {
     try {
       if (this.#tornTail) {
         // end the torn fragment so it stays a line of its own
-        if (file.writeSync(new Uint8Array([0x0a])) !== 1) throw new Error("short write");
+        const lf = new Uint8Array([0x0a]);
+        if (file.writeSync(lf) !== 1) throw new Error("short write");
+        this.#onWritten?.(lf);
         this.#tornTail = false;
       }
-      while (off < data.length) off += file.writeSync(data.subarray(off));
+      while (off < data.length) {
+        const n = file.writeSync(data.subarray(off));
+        this.#onWritten?.(data.subarray(off, off + n));
+        off += n;
+      }
       return true;
     } catch {
       // lines wholly written are kept; the rest is lost; a partial line is a torn tail

@@ -10,10 +10,24 @@
  * periodically, on reopen and at exit. SIGTERM/SIGINT: detach, drain, flush,
  * exit 0.
  *
+ * Every stats record seals the bytes written since the previous one in the
+ * keyed hash chain (scripts/tamper/): it is written on its own, after the
+ * pending lines, and the chain moves on only once it reached the file. A
+ * rotation is followed with `close` into the old file and `reopen` first in
+ * the new one. The run's first key is escrowed before the first record.
+ *
  * @module
  */
 
-import { encodeStats } from "../lib/log_codec.ts";
+import { ChainWriter } from "../tamper/chain.ts";
+import {
+  escrowRecord,
+  newRunKey,
+  readChainState,
+  writeChainState,
+  writeEscrow,
+} from "../tamper/escrow.ts";
+import { sealedStatsLine } from "../tamper/record.ts";
 import { VERSION } from "../version.ts";
 import { DEFAULT_KNOBS, loadExec } from "./bpf_loader.ts";
 import { bootToWallOffset, wallNowNs } from "./clock.ts";
@@ -57,6 +71,12 @@ export interface CollectOptions {
   signal?: AbortSignal;
   /** Install SIGTERM/SIGINT/SIGHUP handlers. @default {true} */
   handleSignals?: boolean;
+  /** PEM public key the run's first key is sealed to; missing: kept in clear (one warning). @default {"/etc/syscall-audit/escrow.pub"} */
+  escrowPublicKey?: string;
+  /** Escrow files' directory (0700); the chain state lives beside it (`../chain.state`). @default {"/var/lib/syscall-audit/keys"} */
+  keyDir?: string;
+  /** One-line warnings. @default {console.error} */
+  warn?: (line: string) => void;
 }
 
 /** What a run did, summed. */
@@ -109,7 +129,29 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     throw new RangeError(`maxArgsBytes must be 16..16383: got ${maxArgsBytes}`);
   }
   const boot = bootId();
-  const log = new AuditLogFile(logPath, { minFreeBytes: options.minFreeBytes });
+  const warn = options.warn ?? ((l: string) => console.error(l));
+  // the chain: a fresh first key, escrowed before anything is written with it
+  const keyDir = options.keyDir ?? "/var/lib/syscall-audit/keys";
+  const statePath = `${keyDir.replace(/\/+$/, "").replace(/\/[^/]*$/, "") || "."}/chain.state`;
+  const { k0, nonce } = newRunKey();
+  const chain = new ChainWriter(k0);
+  const escrow = escrowRecord(k0, {
+    host: Deno.hostname(),
+    boot,
+    nonce,
+    publicKeyPem: readPublicKey(options.escrowPublicKey ?? "/etc/syscall-audit/escrow.pub", warn),
+  });
+  k0.fill(0);
+  try {
+    writeEscrow(keyDir, escrow);
+  } catch (e) {
+    warn(`collect: the chain's key is not escrowed: ${(e as Error).message}`);
+  }
+  const prevChain = readChainState(statePath)?.chain ?? "-";
+  const log = new AuditLogFile(logPath, {
+    minFreeBytes: options.minFreeBytes,
+    onWritten: (b) => chain.feed(b),
+  });
   log.open();
   log.checkDisk();
 
@@ -136,7 +178,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     options.bufferBytes ?? 1 << 20,
     redactKeys.length ? new Redactor(redactKeys) : null,
   );
-  const te = new TextEncoder();
   let events = 0;
   let queueLost = 0;
   let lastDisk = performance.now();
@@ -144,20 +185,32 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   /** Appends the buffer, after following a rotation and asking the disk guard. */
   const flush = () => {
     if (enc.pos === 0) return;
-    if (log.rotated()) log.reopen(); // the rename was seen first: the new file gets the lines
+    if (log.rotated()) follow(); // the rename was seen first: the new file gets the lines
     const now = performance.now();
     if (now - lastDisk >= 1000) {
       lastDisk = now;
       const wasGuarding = log.guarding;
-      if (log.checkDisk() && wasGuarding) stats("resume");
+      if (log.checkDisk() && wasGuarding) seal("resume");
     }
     log.write(enc.buf.subarray(0, enc.pos), enc.lines);
     enc.reset();
   };
+  /** `close` into the old file, reopen, `reopen` first in the new one. */
+  const follow = () => {
+    seal("close");
+    log.reopen();
+    seal("reopen", { prev_chain: chain.last });
+  };
+  /** The pending lines, then a stats record. */
   const stats = (reason: string, extra: Record<string, string | number> = {}) => {
+    flush();
+    seal(reason, extra);
+  };
+  /** Writes a stats record on its own, sealing the segment; the chain moves on once it is written. */
+  const seal = (reason: string, extra: Record<string, string | number> = {}) => {
     const k = prog.counters();
     const c = log.counters;
-    const line = encodeStats(wallNowNs(), boot, reason, {
+    const line = sealedStatsLine(chain, nonce, wallNowNs(), boot, reason, {
       ...extra,
       events,
       kernel_events: k.seq,
@@ -169,12 +222,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       disk_dropped: c.disk_dropped,
       torn_closed: c.torn_closed,
       reopens: c.reopens,
-    }) + "\n";
-    const bytes = te.encode(line);
-    if (!enc.appendLine(bytes)) {
-      flush();
-      enc.appendLine(bytes);
-    }
+    });
+    const ok = log.write(line, 1);
+    chain.written(ok);
+    if (ok) writeChainState(statePath, { nonce, seg: chain.seg - 1, chain: chain.last });
   };
   const onRecord = (u8: Uint8Array, dv: DataView, off: number, len: number): boolean => {
     if (!enc.fits(len)) {
@@ -215,8 +266,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     max_args_bytes: maxArgsBytes,
     ring_bytes: ringBytes,
     redact: redactKeys.join(","),
+    key_id: escrow.key_id,
+    sealed_key: escrow.alg === "clear" ? "-" : escrow.sealed,
+    prev_chain: prevChain,
   });
-  flush();
   options.onReady?.();
 
   let lastStats = performance.now();
@@ -230,7 +283,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       if (hup) {
         hup = false;
         flush(); // a rename seen here is followed before the write
-        if (log.counters.reopens === reopens) log.reopen(); // SIGHUP always reopens
+        if (log.counters.reopens === reopens) follow(); // SIGHUP always reopens
       }
       const now = performance.now();
       if (now - lastStats >= statsMs) {
@@ -238,10 +291,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
         stats("periodic");
       }
       flush();
-      if (log.counters.reopens !== reopens) {
-        stats("reopen"); // into the new file
-        flush();
-      }
       // events keep coming: look again one interval on; else sleep until the next stats record
       timeout = drained > 0 || ring.pending() > 0
         ? wakeupMs + 20
@@ -259,7 +308,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     }
     log.checkDisk();
     stats("exit");
-    flush();
     log.sync();
     const k = prog.counters();
     return {
@@ -278,5 +326,18 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     ring.close();
     prog.close();
     log.close();
+    chain.close();
+  }
+}
+
+/** The escrow public key's PEM, or null (one warning) when there is none. */
+function readPublicKey(path: string, warn: (l: string) => void): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    warn(
+      `collect: no escrow public key "${path}" (${(e as Error).name}): the chain's first key is escrowed in clear`,
+    );
+    return null;
   }
 }
