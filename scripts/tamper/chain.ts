@@ -62,6 +62,7 @@ export function fromHex(s: string): Uint8Array | null {
 export class SegmentMac {
   #inner: Hash;
   #opad: Uint8Array;
+  #done = false;
 
   constructor(key: Uint8Array, prev: Uint8Array) {
     const ipad = new Uint8Array(BLOCK);
@@ -88,6 +89,8 @@ export class SegmentMac {
 
   /** Ends the state and overwrites the pad. */
   wipe(): void {
+    if (this.#done) return;
+    this.#done = true;
     this.#inner.digest();
     this.#opad.fill(0);
   }
