@@ -489,10 +489,19 @@ function short(hex: string): string {
  * one. Throws the file's read error (corrupt gzip) after the good lines.
  */
 export async function feedFile(v: ChainVerifier, path: string, name = path): Promise<number> {
+  return feedStream(v, await openStream(path), name);
+}
+
+/** {@link feedFile} over a stream of a file's (uncompressed) bytes; returns its lines. */
+export async function feedStream(
+  v: ChainVerifier,
+  stream: ReadableStream<Uint8Array>,
+  name: string,
+): Promise<number> {
   v.startFile(name);
   let no = 0;
   let carry: Uint8Array | null = null;
-  for await (const chunk0 of await openStream(path)) {
+  for await (const chunk0 of stream) {
     let chunk = chunk0;
     if (carry) {
       const j = new Uint8Array(carry.length + chunk.length);
