@@ -70,14 +70,20 @@ for (const b of r.breaks) console.log(`${b.file}:${b.line}: ${b.kind}: ${b.detai
 if (!args.values.quiet) {
   for (const run of r.runs) {
     console.log(
-      `run ${run.nonce} host=${run.host || "?"} boot=${run.boot.slice(0, 8)} segments ${run.firstSeg}-${run.lastSeg} ` +
-        `from ${iso(run.startNs)} to ${iso(run.endNs)} (last record: ${run.end}), ${run.verified} verified` +
+      `run ${run.nonce} host=${run.host || "?"} boot=${
+        run.boot.slice(0, 8)
+      } segments ${run.firstSeg}-${run.lastSeg} ` +
+        `from ${iso(run.startNs)} to ${
+          iso(run.endNs)
+        } (last record: ${run.end}), ${run.verified} verified` +
         (run.keyed ? "" : ", no key"),
     );
   }
 }
 console.log(
-  `verify: ${r.ok ? "ok" : "BROKEN"}: ${r.counts.verified} segments verified, ${r.counts.broken} breaks, ` +
+  `verify: ${
+    r.ok ? "ok" : "BROKEN"
+  }: ${r.counts.verified} segments verified, ${r.counts.broken} breaks, ` +
     `${r.counts.unverifiable} unverifiable, ${r.runs.length} runs in ${args.positionals.length} files`,
 );
 Deno.exit(r.ok ? 0 : 1);

@@ -20,7 +20,10 @@ Deno.test("shipKeys() uploads escrow files write-once, and the chain count verif
   try {
     const s = threeFiles();
     const keyDir = `${dir}/keys`;
-    const local = writeEscrow(keyDir, escrowRecord(s.k0, { host: "Web-1", boot: BOOT, nonce: s.nonce }));
+    const local = writeEscrow(
+      keyDir,
+      escrowRecord(s.k0, { host: "Web-1", boot: BOOT, nonce: s.nonce }),
+    );
     const warnings: string[] = [];
     const r = await shipKeys(client, root, "Web-1", keyDir, { warn: (l) => warnings.push(l) });
     assert.deepEqual(r.shipped, [local.split("/").pop()]);
@@ -31,7 +34,9 @@ Deno.test("shipKeys() uploads escrow files write-once, and the chain count verif
     assert.throws(() => Deno.statSync(local), Deno.errors.NotFound, "deleted locally once stored");
     // a rerun with the same file: already there, deleted; other bytes under the name: kept
     writeEscrow(keyDir, escrowRecord(s.k0, { host: "Web-1", boot: BOOT, nonce: s.nonce }));
-    assert.deepEqual((await shipKeys(client, root, "Web-1", keyDir)).present, [local.split("/").pop()]);
+    assert.deepEqual((await shipKeys(client, root, "Web-1", keyDir)).present, [
+      local.split("/").pop(),
+    ]);
     const other = escrowRecord(crypto.getRandomValues(new Uint8Array(32)), {
       host: "Web-1",
       boot: BOOT,
@@ -41,7 +46,11 @@ Deno.test("shipKeys() uploads escrow files write-once, and the chain count verif
     const c = await shipKeys(client, root, "Web-1", keyDir, { warn: (l) => warnings.push(l) });
     assert.deepEqual(c.conflicts, [local.split("/").pop()]);
     assert.ok(Deno.statSync(local).isFile, "a conflict keeps the local file");
-    assert.equal(new TextDecoder().decode(await client.readAll(remote)), stored, "nothing replaced");
+    assert.equal(
+      new TextDecoder().decode(await client.readAll(remote)),
+      stored,
+      "nothing replaced",
+    );
     assert.match(warnings.at(-1)!, /holds other bytes; kept locally/);
 
     // the day's pieces as the shipper lays them out, one gzipped
@@ -54,7 +63,10 @@ Deno.test("shipKeys() uploads escrow files write-once, and the chain count verif
         o += p.length;
       }
       const name = `syscall_audit.2025120${i}T000000Z.0.log${i === 1 ? ".gz" : ""}`;
-      await client.create(`${root}/dt=${day}/host=web-1/${name}`, i === 1 ? gzipSync(bytes) : bytes);
+      await client.create(
+        `${root}/dt=${day}/host=web-1/${name}`,
+        i === 1 ? gzipSync(bytes) : bytes,
+      );
     }
     const url = `webhdfs://${hdfs.webhdfs[0].replace(/^http:\/\//, "")}${root}`;
     const n = await countChains(url, day, { user: hdfs.user });

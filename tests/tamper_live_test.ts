@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { parseEscrow } from "../scripts/tamper/escrow.ts";
-import { buildExecs, Collector, delay, lineCount, records, storm, waitFor } from "./live_helpers.ts";
+import {
+  buildExecs,
+  Collector,
+  delay,
+  lineCount,
+  records,
+  storm,
+  waitFor,
+} from "./live_helpers.ts";
 
 const VERIFY = new URL("../scripts/verify.ts", import.meta.url).pathname;
 
@@ -111,6 +119,68 @@ Deno.test("verify passes the real collector's rotated files with the escrowed ke
     );
   } finally {
     await c.stop().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function sh(cmd: string, args: string[]) {
+  const out = await new Deno.Command(cmd, { args }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+}
+
+Deno.test("verify holds across a full disk and links a run after kill -9 to the next", async () => {
+  await buildExecs();
+  const dir = await Deno.makeTempDir({ prefix: "sa-tamper-full-" });
+  await sh("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir]);
+  const log = `${dir}/audit.log`;
+  // a stats record every second: some are written to the full disk in part, or not at all
+  const a = new Collector(log, ["--min-free-mb", "0", "--stats-interval", "1"]);
+  let b: Collector | undefined;
+  try {
+    await a.ready();
+    // fill the disk (the escrow file is written already)
+    const f = await Deno.open(`${dir}/filler`, { write: true, create: true });
+    try {
+      for (;;) await f.write(new Uint8Array(64 * 1024));
+    } catch {
+      // ENOSPC
+    } finally {
+      f.close();
+    }
+    assert.equal(await storm(300, `tf${crypto.randomUUID().slice(0, 8)}`, 2), 300);
+    await delay(1500); // records fail against the full disk
+    await Deno.remove(`${dir}/filler`);
+    assert.equal(await storm(300, `tg${crypto.randomUUID().slice(0, 8)}`, 2), 300);
+    await delay(1500);
+    await a.kill9();
+    b = new Collector(log, ["--min-free-mb", "0"]);
+    await b.ready();
+    await delay(200);
+    const st = await b.stop();
+    assert.equal(st.code, 0, st.stderr);
+
+    const r = await records(log);
+    const exitA = r.stats.filter((s) => s.reason === "exit");
+    assert.equal(exitA.length, 1, "only the second run exited");
+    const opens = r.stats.filter((s) => s.reason === "open");
+    assert.equal(opens.length, 2);
+    const lastA = r.stats.filter((s) => s.values.nonce === opens[0].values.nonce).at(-1)!;
+    assert.equal(opens[1].values.prev_chain, lastA.values.chain, "run 2 names run 1's last chain");
+    assert.ok(Number(lastA.values.write_lost) > 0, "the full disk cost lines");
+
+    const out = await verify(["--keys", `${dir}/keys`, log]);
+    // run 1 was killed: at most the lines after its last record are unverifiable, nothing broken
+    const breaks = out.out.split("\n").filter((l) => l.startsWith(`${log}:`));
+    assert.ok(breaks.length <= 1, out.out);
+    for (const l of breaks) assert.match(l, /: unverifiable-tail: .* run /);
+    assert.match(
+      out.out,
+      /^verify: .*: \d+ segments verified, 0 breaks, [01] unverifiable, 2 runs/m,
+    );
+  } finally {
+    await a.stop().catch(() => {});
+    await b?.stop().catch(() => {});
+    await new Deno.Command("umount", { args: [dir] }).output();
     await Deno.remove(dir, { recursive: true });
   }
 });

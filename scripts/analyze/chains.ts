@@ -84,7 +84,9 @@ export async function countChains(
             await feedStream(
               v,
               f.endsWith(".gz")
-                ? s.pipeThrough(new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>)
+                ? s.pipeThrough(
+                  new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>,
+                )
                 : s,
               path,
             );
@@ -98,7 +100,9 @@ export async function countChains(
       out.counters["chain/verified"] += r.counts.verified;
       out.counters["chain/broken"] += r.counts.broken;
       out.counters["chain/unverifiable"] += r.counts.unverifiable;
-      for (const b of r.breaks) out.breaks.push(`${h}: ${b.file}:${b.line}: ${b.kind}: ${b.detail}`);
+      for (const b of r.breaks) {
+        out.breaks.push(`${h}: ${b.file}:${b.line}: ${b.kind}: ${b.detail}`);
+      }
     }
   } finally {
     client?.close();

@@ -10,8 +10,13 @@ Deno.test("countChains() counts verified, broken and unverifiable segments of a 
     const day = "2025-12-01";
     const host = `${root}/dt=${day}/host=h1`;
     await Deno.mkdir(host, { recursive: true });
-    writeEscrow(`${root}/_keys/host=h1`, escrowRecord(s.k0, { host: "h1", boot: BOOT, nonce: s.nonce }));
-    const text = s.files.map((f) => new TextDecoder().decode(new Uint8Array(f.flatMap((b) => [...b]))));
+    writeEscrow(
+      `${root}/_keys/host=h1`,
+      escrowRecord(s.k0, { host: "h1", boot: BOOT, nonce: s.nonce }),
+    );
+    const text = s.files.map((f) =>
+      new TextDecoder().decode(new Uint8Array(f.flatMap((b) => [...b])))
+    );
     // the day starts inside the first file (its first 60 lines were the previous day's)
     await Deno.writeTextFile(
       `${host}/a.0.log`,

@@ -148,9 +148,12 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     warn(`collect: the chain's key is not escrowed: ${(e as Error).message}`);
   }
   const prevChain = readChainState(statePath)?.chain ?? "-";
+  /** the buffer being written and its lines: a whole write of it needs no LF count */
+  let writing: Uint8Array | null = null;
+  let writingLines = 0;
   const log = new AuditLogFile(logPath, {
     minFreeBytes: options.minFreeBytes,
-    onWritten: (b) => chain.feed(b),
+    onWritten: (b) => chain.feed(b, sameBytes(b, writing) ? writingLines : -1),
   });
   log.open();
   log.checkDisk();
@@ -192,7 +195,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       const wasGuarding = log.guarding;
       if (log.checkDisk() && wasGuarding) seal("resume");
     }
-    log.write(enc.buf.subarray(0, enc.pos), enc.lines);
+    writing = enc.buf.subarray(0, enc.pos);
+    writingLines = enc.lines;
+    log.write(writing, enc.lines);
+    writing = null;
     enc.reset();
   };
   /** `close` into the old file, reopen, `reopen` first in the new one. */
@@ -206,8 +212,14 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     flush();
     seal(reason, extra);
   };
+  /** the open record's values: a run's first record is its open, also when that has to wait (disk guard) */
+  const openValues: Record<string, string | number> = {};
   /** Writes a stats record on its own, sealing the segment; the chain moves on once it is written. */
   const seal = (reason: string, extra: Record<string, string | number> = {}) => {
+    if (chain.seg === 0 && reason !== "open") {
+      seal("open", openValues);
+      if (chain.seg === 0) return; // not written either: the open stays first
+    }
     const k = prog.counters();
     const c = log.counters;
     const line = sealedStatsLine(chain, nonce, wallNowNs(), boot, reason, {
@@ -258,7 +270,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   }
   options.signal?.addEventListener("abort", onStop);
 
-  stats("open", {
+  Object.assign(openValues, {
     host: Deno.hostname(),
     version: VERSION,
     pid: Deno.pid,
@@ -270,6 +282,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     sealed_key: escrow.alg === "clear" ? "-" : escrow.sealed,
     prev_chain: prevChain,
   });
+  stats("open", openValues);
   options.onReady?.();
 
   let lastStats = performance.now();
@@ -330,13 +343,21 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   }
 }
 
+/** `a` views exactly the bytes of `b`. */
+function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
+  return b !== null && a.buffer === b.buffer && a.byteOffset === b.byteOffset &&
+    a.length === b.length;
+}
+
 /** The escrow public key's PEM, or null (one warning) when there is none. */
 function readPublicKey(path: string, warn: (l: string) => void): string | null {
   try {
     return Deno.readTextFileSync(path);
   } catch (e) {
     warn(
-      `collect: no escrow public key "${path}" (${(e as Error).name}): the chain's first key is escrowed in clear`,
+      `collect: no escrow public key "${path}" (${
+        (e as Error).name
+      }): the chain's first key is escrowed in clear`,
     );
     return null;
   }

@@ -75,7 +75,9 @@ export async function shipKeys(
       const bytes = Deno.readFileSync(local);
       const rec = parseEscrow(new TextDecoder().decode(bytes), local);
       if (name !== `${rec.boot}-${rec.nonce}.key`) {
-        throw new Error(`its name does not match its content (boot ${rec.boot}, nonce ${rec.nonce})`);
+        throw new Error(
+          `its name does not match its content (boot ${rec.boot}, nonce ${rec.nonce})`,
+        );
       }
       const target = `${dest}/${rec.nonce}.key`;
       if (opts.dryRun) {

@@ -122,10 +122,12 @@ export class ChainWriter {
   }
 
   /**
-   * Bytes that reached the log. While a record is being written, bytes that
-   * continue it are taken as the record; anything else is data.
+   * Bytes that reached the log, and the LFs among them when the caller knows
+   * (counting them costs about as much as the hash). While a record is being
+   * written, bytes that continue it are taken as the record; anything else
+   * is data.
    */
-  feed(b: Uint8Array): void {
+  feed(b: Uint8Array, lines = -1): void {
     const s = this.#staged;
     if (s && b.length <= s.line.length - s.at && sameAt(s.line, s.at, b)) {
       s.at += b.length;
@@ -135,7 +137,8 @@ export class ChainWriter {
     if (this.seg === 0) return;
     this.#mac.update(b);
     this.segBytes += b.length;
-    for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) this.segLines++;
+    if (lines >= 0) this.segLines += lines;
+    else for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) this.segLines++;
   }
 
   /**
@@ -144,7 +147,9 @@ export class ChainWriter {
    * Nothing changes until {@link written} says whether it reached the file.
    */
   seal(prefix: Uint8Array): string {
-    if (this.#staged) throw new TypeError("Cannot seal: the previous record is still being written");
+    if (this.#staged) {
+      throw new TypeError("Cannot seal: the previous record is still being written");
+    }
     const chain = this.#mac.peek(prefix);
     const hex = toHex(chain);
     const line = new Uint8Array(prefix.length + 67);

@@ -82,7 +82,9 @@ export function ensurePrivateDir(dir: string): void {
     throw new Error(`Cannot use "${dir}": not a directory (a symlink?)`);
   }
   const uid = Deno.uid();
-  if (uid !== null && st.uid !== uid) throw new Error(`Cannot use "${dir}": owned by uid ${st.uid}`);
+  if (uid !== null && st.uid !== uid) {
+    throw new Error(`Cannot use "${dir}": owned by uid ${st.uid}`);
+  }
   if (((st.mode ?? 0) & 0o777) !== 0o700) Deno.chmodSync(dir, 0o700);
 }
 

@@ -10,8 +10,8 @@ export { ChainWriter, fromHex, keyAt, keyId, nextKey, toHex, ZERO_CHAIN } from "
 export { sealedStatsLine } from "./record.ts";
 export {
   type ChainState,
-  escrowRecord,
   type EscrowRecord,
+  escrowRecord,
   loadKeys,
   newRunKey,
   openEscrow,

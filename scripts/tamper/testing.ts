@@ -94,4 +94,3 @@ export function threeFiles(): SimLog {
   s.stats("exit");
   return s;
 }
-

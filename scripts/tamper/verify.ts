@@ -314,11 +314,21 @@ export class ChainVerifier {
     const run: Run = { summary, k0, key: null, seg: rec.seg, prev: null, mac: null };
     this.#run = run;
     if (!k0) {
-      this.#break("no-key", this.#file, no, `no escrowed key for run ${nonce}: its chain cannot be checked`);
+      this.#break(
+        "no-key",
+        this.#file,
+        no,
+        `no escrowed key for run ${nonce}: its chain cannot be checked`,
+      );
     } else {
       const id = rec.fields.get("key_id");
       if (id !== undefined && id !== keyId(k0)) {
-        this.#break("no-key", this.#file, no, `run ${nonce} names key ${id}, the escrowed key is ${keyId(k0)}`);
+        this.#break(
+          "no-key",
+          this.#file,
+          no,
+          `run ${nonce} names key ${id}, the escrowed key is ${keyId(k0)}`,
+        );
         run.k0 = null;
         summary.keyed = false;
       }
@@ -336,7 +346,12 @@ export class ChainVerifier {
         );
       }
       if (rec.seg !== 0) {
-        this.#break("reordered", this.#file, no, `open record of run ${short(nonce)} says segment ${rec.seg}`);
+        this.#break(
+          "reordered",
+          this.#file,
+          no,
+          `open record of run ${short(nonce)} says segment ${rec.seg}`,
+        );
       }
       this.#begin(run, rec.seg, ZERO_CHAIN);
       this.#check(run, rec, no, null);
@@ -374,7 +389,9 @@ export class ChainVerifier {
         "reordered",
         at.file,
         at.line,
-        `segment ${s} of run ${nonce} (line ${no}) comes after segment ${e - 1}: files or lines swapped`,
+        `segment ${s} of run ${nonce} (line ${no}) comes after segment ${
+          e - 1
+        }: files or lines swapped`,
       );
       this.#resync(run, rec);
       return;
@@ -432,20 +449,35 @@ export class ChainVerifier {
         "edited",
         this.#file,
         no,
-        `reopen record of segment ${rec.seg} names previous chain ${short(badPrev)}, the chain was ${
-          short(toHex(run.prev!))
-        }`,
+        `reopen record of segment ${rec.seg} names previous chain ${
+          short(badPrev)
+        }, the chain was ${short(toHex(run.prev!))}`,
       );
     } else {
       const want = Number(rec.fields.get("seg_lines"));
       const have = this.#pending?.lines ?? 0;
       const where = `${at.range}, segment ${rec.seg} of run ${short(run.summary.nonce)}`;
       if (Number.isSafeInteger(want) && have < want) {
-        this.#break("lines-missing", at.file, at.line, `${where}: ${want - have} of ${want} lines missing`);
+        this.#break(
+          "lines-missing",
+          at.file,
+          at.line,
+          `${where}: ${want - have} of ${want} lines missing`,
+        );
       } else if (Number.isSafeInteger(want) && have > want) {
-        this.#break("edited", at.file, at.line, `${where}: ${have - want} lines more than were written`);
+        this.#break(
+          "edited",
+          at.file,
+          at.line,
+          `${where}: ${have - want} lines more than were written`,
+        );
       } else {
-        this.#break("edited", at.file, at.line, `${where}: content does not match its chain record at line ${no}`);
+        this.#break(
+          "edited",
+          at.file,
+          at.line,
+          `${where}: content does not match its chain record at line ${no}`,
+        );
       }
     }
     this.#advance(run, rec);
@@ -545,7 +577,12 @@ export async function verifyFiles(paths: string[], options: VerifyOptions): Prom
     try {
       await feedFile(v, p);
     } catch (e) {
-      v.breaks.push({ file: p, line: 0, kind: "edited", detail: `cannot read: ${(e as Error).message}` });
+      v.breaks.push({
+        file: p,
+        line: 0,
+        kind: "edited",
+        detail: `cannot read: ${(e as Error).message}`,
+      });
       v.counts.broken++;
     }
   }

@@ -148,7 +148,10 @@ async function reseal(paths: string[], keyFor: (seg: number) => Uint8Array) {
       if (mac && rec.seg >= 1) {
         // a reopen names the previous chain: rewritten too
         const prefix = te.encode(
-          new TextDecoder().decode(rec.prefix).replace(/\tprev_chain=[0-9a-f]{64}/, `\tprev_chain=${last}`),
+          new TextDecoder().decode(rec.prefix).replace(
+            /\tprev_chain=[0-9a-f]{64}/,
+            `\tprev_chain=${last}`,
+          ),
         );
         chain = mac.peek(prefix);
         out.push(`${new TextDecoder().decode(prefix)}${toHex(chain)}\t.`);
