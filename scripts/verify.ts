@@ -16,7 +16,8 @@ const USAGE = `usage: verify [--keys DIR]... [--private-key PEM] [--quiet] FILE.
                       HDFS <root>/_keys/); default /var/lib/syscall-audit/keys when it exists
   --private-key PEM   the audit team's private key, to open sealed escrow files
   --quiet             no run summary, only breaks
-  exit 0: every chain holds; 1: breaks (one line each, FILE:LINE: kind: detail); 2: bad usage`;
+  exit 0: every chain holds; 1: breaks or stretches that cannot be checked (one line each,
+  FILE:LINE: kind: detail; the summary says BROKEN or INCOMPLETE); 2: bad usage`;
 
 let args;
 try {
@@ -59,7 +60,8 @@ for (const f of args.positionals) {
   try {
     if (!Deno.statSync(f).isFile) throw new Error("not a regular file");
   } catch (e) {
-    console.error(`verify: Cannot read "${f}": ${(e as Error).message}`);
+    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    console.error(`verify: Cannot read "${f}": ${why}`);
     Deno.exit(2);
   }
 }
@@ -82,7 +84,7 @@ if (!args.values.quiet) {
 }
 console.log(
   `verify: ${
-    r.ok ? "ok" : "BROKEN"
+    r.ok ? "ok" : r.counts.broken ? "BROKEN" : "INCOMPLETE"
   }: ${r.counts.verified} segments verified, ${r.counts.broken} breaks, ` +
     `${r.counts.unverifiable} unverifiable, ${r.runs.length} runs in ${args.positionals.length} files`,
 );

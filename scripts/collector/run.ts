@@ -132,7 +132,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   const warn = options.warn ?? ((l: string) => console.error(l));
   // the chain: a fresh first key, escrowed before anything is written with it
   const keyDir = options.keyDir ?? "/var/lib/syscall-audit/keys";
-  const statePath = `${keyDir.replace(/\/+$/, "").replace(/\/[^/]*$/, "") || "."}/chain.state`;
+  const statePath = `${parentDir(keyDir)}/chain.state`;
   const { k0, nonce } = newRunKey();
   const chain = new ChainWriter(k0);
   const escrow = escrowRecord(k0, {
@@ -205,7 +205,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   const follow = () => {
     seal("close");
     log.reopen();
-    seal("reopen", { prev_chain: chain.last });
+    seal("reopen");
   };
   /** The pending lines, then a stats record. */
   const stats = (reason: string, extra: Record<string, string | number> = {}) => {
@@ -220,6 +220,8 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       seal("open", openValues);
       if (chain.seg === 0) return; // not written either: the open stays first
     }
+    // a reopen repeats the chain the old file's close ended with
+    if (reason === "reopen") extra = { prev_chain: chain.last, ...extra };
     const k = prog.counters();
     const c = log.counters;
     const line = sealedStatsLine(chain, nonce, wallNowNs(), boot, reason, {
@@ -341,6 +343,13 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     log.close();
     chain.close();
   }
+}
+
+/** The directory holding `path` ("/a/b/" -> "/a", "b" -> "."). */
+function parentDir(path: string): string {
+  const p = path.replace(/\/+$/, "");
+  const slash = p.lastIndexOf("/");
+  return slash > 0 ? p.slice(0, slash) : slash === 0 ? "/" : ".";
 }
 
 /** `a` views exactly the bytes of `b`. */

@@ -234,7 +234,7 @@ export class ChainVerifier {
 
   /** Ends the input; returns the result. */
   finish(): VerifyResult {
-    this.#closeRun("tail");
+    this.#closeRun();
     return {
       ok: this.breaks.length === 0,
       breaks: this.breaks,
@@ -258,7 +258,7 @@ export class ChainVerifier {
   }
 
   /** Data left after the last record of a run (or before the first) cannot be checked. */
-  #closeRun(why: "tail" | "next"): void {
+  #closeRun(): void {
     const p = this.#pending;
     const run = this.#run;
     if (p && p.lines > 0) {
@@ -286,15 +286,13 @@ export class ChainVerifier {
       run.mac?.wipe();
       run.mac = null;
       if (run.prev) this.#lastChain = toHex(run.prev);
-      void why;
     }
   }
 
   #newRun(rec: SealRecord, no: number, nonce: string): void {
     const had = this.#run;
     const at = this.#at(no);
-    const openAfterTail = this.#pending;
-    this.#closeRun("next");
+    this.#closeRun();
     const k0 = this.#keys.get(nonce) ?? null;
     const summary: RunSummary = {
       nonce,
@@ -368,7 +366,6 @@ export class ChainVerifier {
         }) without its open: segments 0-${rec.seg - 1} are not in these files`,
       );
     }
-    void openAfterTail;
     const pc = rec.reason === "reopen" ? fromHex(rec.fields.get("prev_chain") ?? "") : null;
     if (pc) {
       this.#begin(run, rec.seg, pc);
