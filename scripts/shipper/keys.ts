@@ -46,6 +46,17 @@ export function keysDir(root: string, hostDir: string): string {
   return `${root.replace(/\/+$/, "")}/_keys/host=${hostDir}`;
 }
 
+/** The escrow files waiting in `keyDir` (names), so a run with no log to ship still ships keys. */
+export function pendingKeys(keyDir: string): string[] {
+  try {
+    return [...Deno.readDirSync(keyDir)].filter((e) => e.isFile && e.name.endsWith(".key"))
+      .map((e) => e.name).sort();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw new Error(`Cannot read key directory "${keyDir}": ${(e as Error).message}`);
+  }
+}
+
 /** Uploads every `*.key` escrow file of `keyDir`; never throws for one file's problem. */
 export async function shipKeys(
   client: WebHdfsClient,
@@ -58,14 +69,7 @@ export async function shipKeys(
   const report: ShipKeysReport = { shipped: [], present: [], conflicts: [], failed: [] };
   const hostDir = sanitizeHost(host);
   const dest = keysDir(root, hostDir);
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(keyDir)].filter((e) => e.isFile && e.name.endsWith(".key"))
-      .map((e) => e.name).sort();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return report;
-    throw new Error(`Cannot read key directory "${keyDir}": ${(e as Error).message}`);
-  }
+  const names = pendingKeys(keyDir);
   let madeDirs = false;
   for (const name of names) {
     const local = `${keyDir}/${name}`;
