@@ -17,13 +17,15 @@
 import { WebHdfsClient } from "../webhdfs/client.ts";
 import { parseWebHdfsUrl } from "../webhdfs/url.ts";
 import { loadKeys, openEscrow, parseEscrow } from "../tamper/escrow.ts";
-import { ChainVerifier, feedFile, feedStream } from "../tamper/verify.ts";
+import { ChainVerifier, feedFile, feedStream, UNVERIFIABLE } from "../tamper/verify.ts";
 
 /** Counters `chain/verified`, `chain/broken`, `chain/unverifiable`, plus one line per break. */
 export interface ChainCount {
   counters: Record<string, number>;
-  /** `host H: FILE:LINE: kind: detail` */
+  /** breaks that contradict a chain: `host=H: FILE:LINE: kind: detail` */
   breaks: string[];
+  /** stretches that could not be checked (no key, a day's head or tail), same form */
+  unverifiable: string[];
   /** why nothing was counted (an hdfs:// input), else undefined */
   skipped?: string;
 }
@@ -47,6 +49,7 @@ export async function countChains(
   const out: ChainCount = {
     counters: { "chain/verified": 0, "chain/broken": 0, "chain/unverifiable": 0 },
     breaks: [],
+    unverifiable: [],
   };
   if (input.startsWith("hdfs://")) {
     out.skipped = "chains not counted: an hdfs:// input is read by Spark only (give webhdfs://)";
@@ -101,7 +104,8 @@ export async function countChains(
       out.counters["chain/broken"] += r.counts.broken;
       out.counters["chain/unverifiable"] += r.counts.unverifiable;
       for (const b of r.breaks) {
-        out.breaks.push(`${h}: ${b.file}:${b.line}: ${b.kind}: ${b.detail}`);
+        (UNVERIFIABLE.has(b.kind) ? out.unverifiable : out.breaks)
+          .push(`${h}: ${b.file}:${b.line}: ${b.kind}: ${b.detail}`);
       }
     }
   } finally {

@@ -172,6 +172,11 @@ export async function analyze(o: AnalyzeOptions): Promise<JobResult[]> {
           `analyze: chain: ... ${c.breaks.length - 20} more (deno task verify shows a host's)`,
         );
       }
+      if (c.unverifiable.length) {
+        progress(
+          `analyze: chain: ${c.unverifiable.length} stretches could not be checked (no key, or a day's first and last lines)`,
+        );
+      }
     } catch (e) {
       progress(`analyze: chains not counted: ${(e as Error).message}`);
     }
