@@ -34,7 +34,7 @@ export interface ChainCount {
 export interface ChainCountOptions {
   /** PEM private key that opens sealed escrow files. @default none: sealed keys count as missing */
   privateKeyPem?: string;
-  /** WebHDFS user (simple auth). @default {$HADOOP_USER_NAME, else the server's default} */
+  /** WebHDFS user (simple auth), as Spark's Hadoop client picks it. @default {$HADOOP_USER_NAME, else $USER, else "root" for uid 0} */
   user?: string;
 }
 
@@ -60,7 +60,8 @@ export async function countChains(
   const client = target
     ? new WebHdfsClient({
       bases: target.bases,
-      user: options.user ?? Deno.env.get("HADOOP_USER_NAME"),
+      user: options.user ?? Deno.env.get("HADOOP_USER_NAME") ?? Deno.env.get("USER") ??
+        (Deno.uid() === 0 ? "root" : undefined),
     })
     : null;
   const root = target ? target.root.replace(/\/+$/, "") : input.replace(/\/+$/, "");
