@@ -18,7 +18,10 @@ const USAGE = `usage: analyze --input ROOT [--date D] [--output DIR] [options]
   --param NAME=V     a job parameter (repeatable), e.g. threshold=20, commands=nc,curl
   --partitions N     reduce partitions (default: Spark's parallelism)
   --conf K=V         extra spark-submit --conf (repeatable)
-  --hive-prefix P    also save each job as the Hive table P<job> (metastore configured)`;
+  --hive-prefix P    also save each job as the Hive table P<job> (metastore configured)
+  --private-key PEM  opens the escrowed keys of the tamper-evidence chains, counted as
+                     chain/verified, chain/broken, chain/unverifiable (local and webhdfs:// input)
+  --no-chains        do not count the chains`;
 
 let parsed;
 try {
@@ -33,8 +36,9 @@ try {
       "partitions",
       "conf",
       "hive-prefix",
+      "private-key",
     ],
-    boolean: ["help"],
+    boolean: ["help", "no-chains"],
     alias: { h: "help" },
     repeat: ["param", "conf"],
   });
@@ -66,6 +70,8 @@ try {
     conf: parsed.repeated.conf,
     partitions: s("partitions") ? Number(s("partitions")) : undefined,
     hiveTablePrefix: s("hive-prefix"),
+    chains: !v["no-chains"],
+    chainPrivateKey: s("private-key"),
   });
   let empty = false;
   for (const r of results) {

@@ -25,7 +25,10 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --min-free-mb N         hold exec lines back below this much free disk, root's reserve
                           counted when root (default 64; stats lines always written)
   --pin-dir DIR           bpffs dir of the counters kept across restarts
-                          (default /sys/fs/bpf/syscall-audit; "" turns it off)`;
+                          (default /sys/fs/bpf/syscall-audit; "" turns it off)
+  --key-dir DIR           escrow files of the chain's first keys (default /var/lib/syscall-audit/keys)
+  --escrow-public-key PEM public key the first key is sealed to (default /etc/syscall-audit/escrow.pub;
+                          missing: escrowed in clear, with a warning)`;
 
 function int(v: string | boolean | undefined, name: string): number | undefined {
   if (v === undefined || typeof v === "boolean") return undefined;
@@ -51,6 +54,8 @@ try {
       "stats-interval",
       "min-free-mb",
       "pin-dir",
+      "key-dir",
+      "escrow-public-key",
     ],
     boolean: ["no-cwd", "no-redact", "check", "help"],
     alias: { h: "help" },
@@ -90,6 +95,8 @@ try {
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,
     pinDir: str(args["pin-dir"]),
+    keyDir: str(args["key-dir"]),
+    escrowPublicKey: str(args["escrow-public-key"]),
   });
   console.error(
     `collect: stopped: ${report.events} events attempted, lost: ring ${report.rb_lost}, queue ${report.queue_lost}, ` +

@@ -55,6 +55,9 @@ export class Collector {
         "50",
         "--pin-dir",
         pinDir,
+        // the chain's escrow files and state beside the log, not in /var/lib
+        "--key-dir",
+        `${log.replace(/\/[^/]*$/, "")}/keys`,
         ...extra,
       ],
       stdout: "null",

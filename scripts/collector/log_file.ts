@@ -418,6 +418,11 @@ export class AuditLogFile {
     return !st || st.ino !== this.#ino || st.dev !== this.#dev;
   }
 
+  /** False while a failing reopen waits for its next retry (reopenRetryMs). */
+  reopenDue(): boolean {
+    return !(this.#reopenFailing && performance.now() - this.#lastTry < this.#retryMs);
+  }
+
   /**
    * Reopens the path (after rotation or on SIGHUP); pending data must be
    * written first. On failure the old file stays open (and is written to),

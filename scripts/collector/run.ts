@@ -10,10 +10,24 @@
  * periodically, on reopen and at exit. SIGTERM/SIGINT: detach, drain, flush,
  * exit 0.
  *
+ * Every stats record seals the bytes written since the previous one in the
+ * keyed hash chain (scripts/tamper/): it is written on its own, after the
+ * pending lines, and the chain moves on only once it reached the file. A
+ * rotation is followed with `close` into the old file and `reopen` first in
+ * the new one. The run's first key is escrowed before the first record.
+ *
  * @module
  */
 
-import { encodeStats } from "../lib/log_codec.ts";
+import { ChainWriter } from "../tamper/chain.ts";
+import {
+  escrowRecord,
+  newRunKey,
+  readChainState,
+  writeChainState,
+  writeEscrow,
+} from "../tamper/escrow.ts";
+import { sealedStatsLine } from "../tamper/record.ts";
 import { VERSION } from "../version.ts";
 import { DEFAULT_KNOBS, DEFAULT_PIN_DIR, loadExec } from "./bpf_loader.ts";
 import { bootToWallOffset, wallNowNs } from "./clock.ts";
@@ -59,6 +73,12 @@ export interface CollectOptions {
   signal?: AbortSignal;
   /** Install SIGTERM/SIGINT/SIGHUP handlers. @default {true} */
   handleSignals?: boolean;
+  /** PEM public key the run's first key is sealed to; missing: kept in clear (one warning). @default {"/etc/syscall-audit/escrow.pub"} */
+  escrowPublicKey?: string;
+  /** Escrow files' directory (0700); the chain state lives beside it (`../chain.state`). @default {"/var/lib/syscall-audit/keys"} */
+  keyDir?: string;
+  /** One-line warnings. @default {console.error} */
+  warn?: (line: string) => void;
 }
 
 /** What a run did, summed. */
@@ -111,9 +131,32 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     throw new RangeError(`maxArgsBytes must be 16..16383: got ${maxArgsBytes}`);
   }
   const boot = bootId();
+  const warn = options.warn ?? ((l: string) => console.error(l));
+  // the chain: a fresh first key, escrowed before anything is written with it
+  const keyDir = options.keyDir ?? "/var/lib/syscall-audit/keys";
+  const statePath = `${parentDir(keyDir)}/chain.state`;
+  const { k0, nonce } = newRunKey();
+  const chain = new ChainWriter(k0);
+  const escrow = escrowRecord(k0, {
+    host: Deno.hostname(),
+    boot,
+    nonce,
+    publicKeyPem: readPublicKey(options.escrowPublicKey ?? "/etc/syscall-audit/escrow.pub", warn),
+  });
+  k0.fill(0);
+  try {
+    writeEscrow(keyDir, escrow);
+  } catch (e) {
+    warn(`collect: the chain's key is not escrowed: ${(e as Error).message}`);
+  }
+  const prevChain = readChainState(statePath)?.chain ?? "-";
+  /** the buffer being written and its lines: a whole write of it needs no LF count */
+  let writing: Uint8Array | null = null;
+  let writingLines = 0;
   const log = new AuditLogFile(logPath, {
     minFreeBytes: options.minFreeBytes,
-    onWarning: (m) => console.error(`collect: ${m}`),
+    onWritten: (b) => chain.feed(b, sameBytes(b, writing) ? writingLines : -1),
+    onWarning: (m) => warn(`collect: ${m}`),
   });
   log.open();
   log.checkDisk();
@@ -136,7 +179,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   // libbpf parsed the kernel's BTF (megabytes) for CO-RE and has freed it: give it back
   openLibc().malloc_trim(0n);
   const redactKeys = options.redactKeys ?? DEFAULT_REDACT_KEYS;
-  if (prog.pins.error) console.error(`collect: counters not pinned: ${prog.pins.error}`);
+  if (prog.pins.error) warn(`collect: counters not pinned: ${prog.pins.error}`);
   // TODO wired at merge: the ArgvRedactor of redact.ts when redactKeys is not empty
   const enc = new ExecLineEncoder(boot, maxArgs, options.bufferBytes ?? 1 << 20, null);
   // the kernel counters run on across restarts (pinned): S1 counts this run's part, and
@@ -146,7 +189,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   const accounted = prev.written + base.rb_lost + prev.queue_lost + prev.crash_lost;
   const crashLost = base.seq > accounted ? base.seq - accounted : 0n;
   const userBase = { ...prev, crash_lost: prev.crash_lost + crashLost };
-  const te = new TextEncoder();
   let events = 0;
   let queueLost = 0;
   let lastDisk = performance.now();
@@ -154,14 +196,17 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   /** Appends the buffer, after following a rotation and asking the disk guard. */
   const flush = () => {
     if (enc.pos === 0) return;
-    if (log.rotated()) log.reopen(); // the rename was seen first: the new file gets the lines
+    if (log.rotated()) follow(); // the rename was seen first: the new file gets the lines
     const now = performance.now();
     if (now - lastDisk >= 1000) {
       lastDisk = now;
       const wasGuarding = log.guarding;
-      if (log.checkDisk() && wasGuarding) stats("resume");
+      if (log.checkDisk() && wasGuarding) seal("resume");
     }
-    log.write(enc.buf.subarray(0, enc.pos), enc.lines);
+    writing = enc.buf.subarray(0, enc.pos);
+    writingLines = enc.lines;
+    log.write(writing, enc.lines);
+    writing = null;
     enc.reset();
     saveUser();
   };
@@ -177,11 +222,30 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       crash_lost: userBase.crash_lost,
     });
   };
+  /** `close` into the old file, reopen, `reopen` first in the new one. */
+  const follow = () => {
+    if (!log.reopenDue()) return; // a failing reopen is retried once a second, not every flush
+    seal("close");
+    if (log.reopen()) seal("reopen");
+  };
+  /** The pending lines, then a stats record. */
   const stats = (reason: string, extra: Record<string, string | number> = {}) => {
     flush(); // the lines before this record first: its counters then include their fate
+    seal(reason, extra);
+  };
+  /** the open record's values: a run's first record is its open, also when that has to wait (disk guard) */
+  const openValues: Record<string, string | number> = {};
+  /** Writes a stats record on its own, sealing the segment; the chain moves on once it is written. */
+  const seal = (reason: string, extra: Record<string, string | number> = {}) => {
+    if (chain.seg === 0 && reason !== "open") {
+      seal("open", openValues);
+      if (chain.seg === 0) return; // not written either: the open stays first
+    }
+    // a reopen repeats the chain the old file's close ended with
+    if (reason === "reopen") extra = { prev_chain: chain.last, ...extra };
     const k = prog.counters();
     const c = log.counters;
-    const line = encodeStats(wallNowNs(), boot, reason, {
+    const line = sealedStatsLine(chain, nonce, wallNowNs(), boot, reason, {
       ...extra,
       events,
       kernel_events: k.seq - base.seq,
@@ -194,12 +258,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       torn_closed: c.torn_closed,
       reopens: c.reopens,
       reopen_failures: c.reopen_failures,
-    }) + "\n";
-    const bytes = te.encode(line);
-    if (!enc.appendLine(bytes)) {
-      flush();
-      enc.appendLine(bytes);
-    }
+    });
+    const ok = log.write(line, 1);
+    chain.written(ok);
+    if (ok) writeChainState(statePath, { nonce, seg: chain.seg - 1, chain: chain.last });
   };
   const onRecord = (u8: Uint8Array, dv: DataView, off: number, len: number): boolean => {
     if (!enc.fits(len)) {
@@ -232,7 +294,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   }
   options.signal?.addEventListener("abort", onStop);
 
-  stats("open", {
+  Object.assign(openValues, {
     host: Deno.hostname(),
     version: VERSION,
     pid: Deno.pid,
@@ -243,8 +305,11 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     crash_lost: String(crashLost),
     ...(prog.pins.reset ? { stats_reset: 1 } : {}),
     ...(prog.pins.error ? { pin_error: prog.pins.error } : {}),
+    key_id: escrow.key_id,
+    sealed_key: escrow.alg === "clear" ? "-" : escrow.sealed,
+    prev_chain: prevChain,
   });
-  flush();
+  stats("open", openValues);
   options.onReady?.();
 
   let lastStats = performance.now();
@@ -258,7 +323,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       if (hup) {
         hup = false;
         flush(); // a rename seen here is followed before the write
-        if (log.counters.reopens === reopens) log.reopen(); // SIGHUP always reopens
+        if (log.counters.reopens === reopens) follow(); // SIGHUP always reopens
       }
       const now = performance.now();
       if (now - lastStats >= statsMs) {
@@ -266,14 +331,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
         stats("periodic");
       }
       flush();
-      if (log.counters.reopens !== reopens) {
-        stats("reopen"); // into the new file
-        flush();
-      }
-      if (log.takeRecovered()) {
-        stats("recover"); // a failed reopen or write works again
-        flush();
-      }
+      if (log.takeRecovered()) stats("recover"); // a failed reopen or write works again
       // events keep coming: look again one interval on; else sleep until the next stats record
       timeout = drained > 0 || ring.pending() > 0
         ? wakeupMs + 20
@@ -297,7 +355,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     }
     log.checkDisk();
     stats("exit");
-    flush();
     log.sync();
     const k = prog.counters();
     return {
@@ -316,5 +373,33 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     ring.close();
     prog.close();
     log.close();
+    chain.close();
+  }
+}
+
+/** The directory holding `path` ("/a/b/" -> "/a", "b" -> "."). */
+function parentDir(path: string): string {
+  const p = path.replace(/\/+$/, "");
+  const slash = p.lastIndexOf("/");
+  return slash > 0 ? p.slice(0, slash) : slash === 0 ? "/" : ".";
+}
+
+/** `a` views exactly the bytes of `b`. */
+function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
+  return b !== null && a.buffer === b.buffer && a.byteOffset === b.byteOffset &&
+    a.length === b.length;
+}
+
+/** The escrow public key's PEM, or null (one warning) when there is none. */
+function readPublicKey(path: string, warn: (l: string) => void): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    warn(
+      `collect: no escrow public key "${path}" (${
+        (e as Error).name
+      }): the chain's first key is escrowed in clear`,
+    );
+    return null;
   }
 }
