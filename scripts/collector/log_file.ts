@@ -523,7 +523,7 @@ export class AuditLogFile {
       this.#held.push(out.slice());
       this.#heldBytes += out.length;
       this.#heldLines += kept;
-      return !this.guarding;
+      return kept === lines; // false when the guard dropped some of them
     }
     if (this.#tornTail) {
       // end the torn fragment so it stays a line of its own
@@ -540,7 +540,7 @@ export class AuditLogFile {
         this.#writeFailing = false;
         this.#recovered = true;
       }
-      return !this.guarding;
+      return kept === lines; // false when the guard dropped some of them
     }
     // lines wholly written are kept; the rest is lost; a partial line is a torn tail
     let written = 0;

@@ -132,11 +132,23 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   }
   const boot = bootId();
   const warn = options.warn ?? ((l: string) => console.error(l));
-  // the chain: a fresh first key, escrowed before anything is written with it
+  let chain!: ChainWriter;
+  /** the buffer being written and its lines: a whole write of it needs no LF count */
+  let writing: Uint8Array | null = null;
+  let writingLines = 0;
+  const log = new AuditLogFile(logPath, {
+    minFreeBytes: options.minFreeBytes,
+    onWritten: (b) => chain.feed(b, sameBytes(b, writing) ? writingLines : -1),
+    onWarning: (m) => warn(`collect: ${m}`),
+  });
+  log.open();
+  log.checkDisk();
+  // the chain: a fresh first key, escrowed before anything is written with it (and only
+  // once the log is ours: a refused collector leaves no key behind)
   const keyDir = options.keyDir ?? "/var/lib/syscall-audit/keys";
   const statePath = `${parentDir(keyDir)}/chain.state`;
   const { k0, nonce } = newRunKey();
-  const chain = new ChainWriter(k0);
+  chain = new ChainWriter(k0);
   const escrow = escrowRecord(k0, {
     host: Deno.hostname(),
     boot,
@@ -150,16 +162,6 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     warn(`collect: the chain's key is not escrowed: ${(e as Error).message}`);
   }
   const prevChain = readChainState(statePath)?.chain ?? "-";
-  /** the buffer being written and its lines: a whole write of it needs no LF count */
-  let writing: Uint8Array | null = null;
-  let writingLines = 0;
-  const log = new AuditLogFile(logPath, {
-    minFreeBytes: options.minFreeBytes,
-    onWritten: (b) => chain.feed(b, sameBytes(b, writing) ? writingLines : -1),
-    onWarning: (m) => warn(`collect: ${m}`),
-  });
-  log.open();
-  log.checkDisk();
 
   ensureTracefs();
   const prog = loadExec(
