@@ -733,6 +733,10 @@ export class Redactor implements ArgvRedactor {
         return a - 1;
       }
     }
+    // a password holds no "://" (that is the next URL)
+    for (let i = colon + 1; i + 2 < at; i++) {
+      if (u8[i] === COLON && u8[i + 1] === SLASH && u8[i + 2] === SLASH) return a - 1;
+    }
     this.#cut(elem, es, colon + 1, at);
     return at;
   }
