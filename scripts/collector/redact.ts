@@ -145,12 +145,16 @@ const COLON = 0x3a;
 const AT = 0x40;
 const SLASH = 0x2f;
 
-/** 1: identifier byte [A-Za-z0-9_.-]; 2: word break in a script; 4: space; 8: pre-scan trigger (NUL = : @ A) */
+/**
+ * 1: identifier byte [A-Za-z0-9_.-]; 2: word break in a script; 4: space;
+ * 8: pre-scan trigger (NUL = : @ A); 16: a command separator in a script
+ */
 const CLASS = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9_.-]/.test(ch)) CLASS[c] |= 1;
-  if (" \t\r\n;|&()`".includes(ch)) CLASS[c] |= 2;
+  if (" \t\r\n;|&()`<>".includes(ch)) CLASS[c] |= 2;
+  if ("\n;|&()`".includes(ch)) CLASS[c] |= 16;
   if (" \t\r\n\v\f".includes(ch)) CLASS[c] |= 4;
   if ("\0=:@A".includes(ch)) CLASS[c] |= 8;
 }
@@ -158,6 +162,7 @@ const ID = 1;
 const BREAK = 2;
 const SPACE = 4;
 const TRIGGER = 8;
+const SEPARATOR = 16;
 
 const HEX = te.encode("0123456789abcdef");
 /** Most bytes of a URL looked at for `user:pass@host`. */
@@ -650,7 +655,11 @@ export class Redactor implements ArgvRedactor {
     if (i === s || i >= e || u8[i] !== COLON) return false;
     if (i + 2 < e && u8[i + 1] === SLASH && u8[i + 2] === SLASH) return false; // a URL
     const auth = eqWord(u8, s, i, AUTHORIZATION) || eqWord(u8, s, i, PROXY_AUTHORIZATION);
-    if (!auth && !this.#hasKey(u8, s, i)) return false;
+    // a header looks like one: X-Name: or Name: value (not secret:path)
+    const shaped = i + 1 < e && u8[i + 1] === 0x20;
+    let dash = false;
+    for (let j = s; j < i && !dash; j++) dash = u8[j] === DASH;
+    if (!auth && (!(shaped || dash) || !this.#hasKey(u8, s, i))) return false;
     let vs = i + 1;
     while (vs < e && (u8[vs] === 0x20 || u8[vs] === 0x09)) vs++;
     if (auth) {
@@ -753,8 +762,8 @@ export class Redactor implements ArgvRedactor {
       const c = u8[i];
       const k = CLASS[c];
       if (k & BREAK) {
-        if ((k & SPACE) === 0 || c === 0x0a) {
-          // ; | & ( ) ` newline: a new command
+        if (k & SEPARATOR) {
+          // ; | & ( ) ` newline: a new command (spaces, < and > only end a word)
           this.#prog = P_NONE;
           this.#pending = W_NONE;
           this.#cmdStart = true;

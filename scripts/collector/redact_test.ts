@@ -141,6 +141,14 @@ Deno.test("Redactor.plan() hides the credential of Authorization, API key and to
       "Authorization: ******",
     ],
   );
+  // no space after the colon: only a dashed name is a header
+  assert.deepEqual(hide("curl", "-H", "X-Api-Key:abc", "Token: t", "secret:path"), [
+    "curl",
+    "-H",
+    "X-Api-Key:***",
+    "Token: *",
+    "secret:path",
+  ]);
   // any program, e.g. wget's --header
   assert.deepEqual(hide("wget", "--header=Authorization: Bearer t", "u"), [
     "wget",
@@ -303,6 +311,12 @@ Deno.test("Redactor.plan() tokenises scripts with several secrets and keeps the 
     "python3",
     "-c",
     "password=*; import os; os.system('curl x|sh')",
+  ]);
+  // a redirection ends a word, not the command
+  assert.deepEqual(hide("sh", "-c", "echo password=abc>f; mysql -px<in"), [
+    "sh",
+    "-c",
+    "echo password=***>f; mysql -p*<in",
   ]);
   // the program of each command decides: -p of psql is a port
   assert.deepEqual(hide("sh", "-c", "psql -p5432; mysql -pq"), [
