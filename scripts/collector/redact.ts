@@ -4,7 +4,8 @@
  * encoder writes each hidden byte as `*` (lengths never change) and the `redact`
  * note of the E2 line says where it cut, with a keyed hash of each secret.
  *
- * Shapes found, per word (an argv element, or a word of a `sh -c` script):
+ * Shapes found, per word (an argv element, or a word of a `sh -c` script or
+ * of an interpreter's `-c`/`-e` code, tokenised lightly):
  * - `key=value` where the key is an identifier (`[A-Za-z0-9_.-]+`, leading
  *   dashes allowed) containing a secret word: the value;
  * - a flag naming a secret (`--password`, `--api-token`, `--pass`, `-pw`)
@@ -117,6 +118,10 @@ for (const n of [...PROGRAM_NAMES, ...MYSQL_PREFIXES, PYTHON]) {
   for (let l = n.length; l <= (prefix ? 16 : n.length); l++) PROGRAM_HINT[(l << 8) | n[0]] = 1;
 }
 const EVAL = te.encode("eval");
+/** Shell keywords after which a command starts. */
+const KEYWORDS = ["if", "then", "else", "elif", "do", "while", "until", "!", "{"].map((w) =>
+  te.encode(w)
+);
 
 // what is pending for the next word
 const W_NONE = 0;
@@ -519,6 +524,7 @@ export class Redactor implements ArgvRedactor {
         if (!this.#keyValue(u8, s, e, elem, es, plain)) this.#scan(u8, s, e, elem, es, plain);
         return;
       }
+      if (script && this.#keyword(u8, s, e)) return; // if mysql ...: mysql is the program
       this.#cmdStart = false;
       this.#prog = this.#kind(u8, s, e);
       return;
@@ -537,6 +543,12 @@ export class Redactor implements ArgvRedactor {
       return;
     }
     this.#scan(u8, s, e, elem, es, plain);
+  }
+
+  /** u8[s, e) is a shell keyword that a command follows (`if`, `then`, `!`, ...). */
+  #keyword(u8: Uint8Array, s: number, e: number): boolean {
+    for (let x = 0; x < KEYWORDS.length; x++) if (eqWord(u8, s, e, KEYWORDS[x])) return true;
+    return false;
   }
 
   /** u8[s, e) is `IDENT=...` (a shell assignment). */

@@ -318,6 +318,12 @@ Deno.test("Redactor.plan() tokenises scripts with several secrets and keeps the 
     "-c",
     "echo password=***>f; mysql -p*<in",
   ]);
+  // after a shell keyword the program comes
+  assert.deepEqual(hide("sh", "-c", "if mysql -pa; then ! mysql -pb; fi"), [
+    "sh",
+    "-c",
+    "if mysql -p*; then ! mysql -p*; fi",
+  ]);
   // the program of each command decides: -p of psql is a port
   assert.deepEqual(hide("sh", "-c", "psql -p5432; mysql -pq"), [
     "sh",
