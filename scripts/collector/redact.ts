@@ -249,6 +249,9 @@ export class Redactor implements ArgvRedactor {
   #prog = P_NONE;
   #pending = W_NONE;
   #cmdStart = true;
+  // #url()'s look-ahead within the word being scanned
+  #urlEnd = -1;
+  #nextAt = -1;
 
   constructor(options: RedactorOptions = {}) {
     this.#keys = (options.keys ?? DEFAULT_REDACT_KEYS).filter((k) => k.length > 0).map((k) =>
@@ -332,6 +335,7 @@ export class Redactor implements ArgvRedactor {
     // argv[0] itself holds no shape
     let elem = 0;
     let es = i + 1;
+    let noAt = start;
     for (; i < end; i++) {
       const c = u8[i];
       if ((CLASS[c] & TRIGGER) === 0) continue;
@@ -346,8 +350,12 @@ export class Redactor implements ArgvRedactor {
           u8[i + 3] === 0x41
         ) return true;
       } else if (c === COLON && i + 2 < end && u8[i + 1] === SLASH && u8[i + 2] === SLASH) {
-        // a URL: credentials need an @ in the element
-        for (let j = i + 3; j < end && u8[j] !== 0; j++) if (u8[j] === AT) return true;
+        // a URL: credentials need an @ in the element (looked for once an element)
+        if (i < noAt) continue;
+        let j = i + 3;
+        while (j < end && u8[j] !== 0 && u8[j] !== AT) j++;
+        if (j < end && u8[j] === AT) return true;
+        noAt = j;
       } else if (c !== AT) {
         // = or : after a name: key=value, a header
         let j = i;
@@ -692,6 +700,8 @@ export class Redactor implements ArgvRedactor {
     let hs = s;
     if (startsWord(u8, s, e, HEADER_FLAG)) hs = s + HEADER_FLAG.length;
     if (this.#header(u8, hs, e, elem, es, plain)) return;
+    this.#urlEnd = -1;
+    this.#nextAt = -1;
     for (let i = s; i < e; i++) {
       const c = u8[i];
       if (c === COLON) {
@@ -720,9 +730,13 @@ export class Redactor implements ArgvRedactor {
    */
   #url(u8: Uint8Array, a: number, e: number, elem: number, es: number): number {
     // the URL ends at a space or a quote; its authority is short (bounds hostile input)
-    const lim = Math.min(e, a + MAX_AUTHORITY);
-    let ue = a;
-    while (ue < lim && (CLASS[u8[ue]] & SPACE) === 0 && !isQuote(u8[ue]) && u8[ue] !== 0x3e) ue++;
+    // (the ends found are kept for the word's next URLs: linear on hostile input)
+    if (this.#urlEnd < a) {
+      let j = a;
+      while (j < e && (CLASS[u8[j]] & SPACE) === 0 && !isQuote(u8[j]) && u8[j] !== 0x3e) j++;
+      this.#urlEnd = j;
+    }
+    const ue = Math.min(this.#urlEnd, a + MAX_AUTHORITY);
     // user: no / ? # @ before the colon
     let colon = a;
     while (colon < ue) {
@@ -742,8 +756,12 @@ export class Redactor implements ArgvRedactor {
       let d = colon + 1;
       while (d < slash && u8[d] >= 0x30 && u8[d] <= 0x39) d++;
       if (d === slash && d > colon + 1) return a - 1;
-      let f = slash;
-      while (f < ue && u8[f] !== AT) f++;
+      if (this.#nextAt < slash) {
+        let j = slash;
+        while (j < e && u8[j] !== AT) j++;
+        this.#nextAt = j;
+      }
+      const f = this.#nextAt;
       if (f >= ue) return a - 1;
       // the last @ before the next / after it ends the password; a host must follow
       at = f;
