@@ -282,6 +282,7 @@ export class Redactor implements ArgvRedactor {
       let j = i;
       while (j < end && u8[j] !== 0) j++;
       this.#word(u8, i, j, elem, i, false, 0);
+      this.#cmdStart = false; // only argv[0] names the program (even when empty)
       last = j;
       i = j + 1;
     }

@@ -61,6 +61,8 @@ Deno.test("Redactor.plan() hides mysql -pSECRET and --password=X, decided by pro
   // another program's -p is not a password
   assert.deepEqual(hide("ssh", "-p2222", "host"), ["ssh", "-p2222", "host"]);
   assert.deepEqual(hide("grep", "-pfoo"), ["grep", "-pfoo"]);
+  // only argv[0] names the program, even an empty one
+  assert.deepEqual(hide("", "mysql", "-pX"), ["", "mysql", "-pX"]);
   // after a wrapper, the program it runs decides
   assert.deepEqual(hide("sudo", "-u", "bob", "mysql", "-pS"), [
     "sudo",
