@@ -14,7 +14,8 @@
  *   `curl -u user:pass` / `--user user:pass` (the pass only), `--oauth2-bearer X`;
  * - headers `Authorization: Bearer X` (the credential), any header whose name
  *   contains a secret word (`X-Api-Key:`, `X-Auth-Token:`);
- * - URL passwords `scheme://user:pass@host` (passwords with `/` or `@` too);
+ * - URL passwords `scheme://user:pass@host` (passwords with `/` or `@` too),
+ *   query parameters naming a secret (`?access_token=X&`);
  * - AWS access key ids `AKIA`/`ASIA` + 16 (the 16), secret keys after
  *   `aws_secret_access_key`.
  *
@@ -132,7 +133,6 @@ const W_SCRIPT = 4; // the next non-option word is a shell script
 
 const AWS_SECRET_WORD = te.encode("aws_secret_access_key");
 const HEADER_EQ = te.encode("header=");
-const HEADER_FLAG = te.encode("--header=");
 const AUTHORIZATION = te.encode("authorization");
 const PROXY_AUTHORIZATION = te.encode("proxy-authorization");
 const USER = te.encode("user");
@@ -547,7 +547,8 @@ export class Redactor implements ArgvRedactor {
     }
     if (c0 === DASH && e - s >= 2 && this.#flag(u8, s, e, elem, es, plain)) return;
     if (c0 !== DASH && this.#keyValue(u8, s, e, elem, es, plain)) return;
-    if (c0 !== DASH && eqWord(u8, s, e, AWS_SECRET_WORD)) {
+    if ((script || this.#prog === P_AWS) && c0 !== DASH && eqWord(u8, s, e, AWS_SECRET_WORD)) {
+      // aws configure set aws_secret_access_key X
       this.#pending = W_AWS;
       return;
     }
@@ -698,9 +699,11 @@ export class Redactor implements ArgvRedactor {
 
   /** The shapes found anywhere in a word: headers, URL passwords, AWS key ids. */
   #scan(u8: Uint8Array, s: number, e: number, elem: number, es: number, plain: boolean): void {
-    let hs = s;
-    if (startsWord(u8, s, e, HEADER_FLAG)) hs = s + HEADER_FLAG.length;
-    if (this.#header(u8, hs, e, elem, es, plain)) return;
+    if (this.#header(u8, s, e, elem, es, plain)) return;
+    // a header as the value of a key (--header=, git -c http.extraHeader=...)
+    let eq = s;
+    while (eq < e && (CLASS[u8[eq]] & ID) !== 0) eq++;
+    if (eq > s && eq < e && u8[eq] === EQ && this.#header(u8, eq + 1, e, elem, es, plain)) return;
     this.#urlEnd = -1;
     this.#nextAt = -1;
     for (let i = s; i < e; i++) {
@@ -708,6 +711,19 @@ export class Redactor implements ArgvRedactor {
       if (c === COLON) {
         if (i + 2 < e && u8[i + 1] === SLASH && u8[i + 2] === SLASH) {
           i = this.#url(u8, i + 3, e, elem, es);
+        }
+      } else if (c === 0x3f || c === 0x26) {
+        // a query parameter ?key=value&... naming a secret: the value, to & # or the URL's end
+        let k = i + 1;
+        while (k < e && (CLASS[u8[k]] & ID) !== 0) k++;
+        if (k > i + 1 && k < e && u8[k] === EQ && this.#hasKey(u8, i + 1, k)) {
+          let v = k + 1;
+          while (
+            v < e && u8[v] !== 0x26 && u8[v] !== 0x23 && (CLASS[u8[v]] & SPACE) === 0 &&
+            !isQuote(u8[v])
+          ) v++;
+          this.#cut(elem, es, k + 1, v);
+          i = v - 1;
         }
       } else if (c === 0x41 && i + 20 <= e) {
         if (

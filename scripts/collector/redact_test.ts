@@ -151,6 +151,13 @@ Deno.test("Redactor.plan() hides the credential of Authorization, API key and to
     "Token: *",
     "secret:path",
   ]);
+  // a header as a key's value
+  assert.deepEqual(hide("git", "-c", "http.extraHeader=Authorization: Bearer t", "fetch"), [
+    "git",
+    "-c",
+    "http.extraHeader=Authorization: Bearer *",
+    "fetch",
+  ]);
   // any program, e.g. wget's --header
   assert.deepEqual(hide("wget", "--header=Authorization: Bearer t", "u"), [
     "wget",
@@ -233,6 +240,16 @@ Deno.test("Redactor.plan() hides URL passwords, with / and @ in them", () => {
       note: "2:13:5:-;3:9:4:-;4:12:6:-;5:9:2:-",
     },
   );
+  // query parameters naming a secret: the value only
+  assert.deepEqual(
+    hide("curl", "https://api/x?access_token=abc&page=2#f", "https://api/?tokens"),
+    ["curl", "https://api/x?access_token=***&page=2#f", "https://api/?tokens"],
+  );
+  assert.deepEqual(hide("sh", "-c", "curl 'h/?a=1&apikey=k' &"), [
+    "sh",
+    "-c",
+    "curl 'h/?a=1&apikey=*' &",
+  ]);
   // a port then a path holding @, a colon in the path: no credentials
   for (const u of ["http://host:8080/a@b", "http://example.com/a:b@c", "ssh://git@host/x"]) {
     assert.deepEqual(hide("curl", u), ["curl", u]);
