@@ -237,6 +237,10 @@ export class Redactor implements ArgvRedactor {
   readonly #siteKey: Uint8Array | null;
   /** the secret words by their first byte (both cases) */
   readonly #byFirst: (Uint8Array[] | undefined)[] = new Array(256).fill(undefined);
+  /** 1 at (first byte << 8 | second byte), lowercase, of each secret word */
+  readonly #pairs = new Uint8Array(1 << 16);
+  /** a secret word is one byte long (the pairs do not filter) */
+  readonly #oneByteKey: boolean;
   /** shortest secret word */
   readonly #minKey: number;
   /** element start of each planned cut (for the note's offsets) */
@@ -263,6 +267,12 @@ export class Redactor implements ArgvRedactor {
         (this.#byFirst[c] ??= []).push(k);
       }
     }
+    for (const k of this.#keys) {
+      const c = k[0] | 0x20;
+      if (k.length === 1) this.#pairs.fill(1, c << 8, (c + 1) << 8);
+      else this.#pairs[(c << 8) | (k[1] | 0x20)] = 1;
+    }
+    this.#oneByteKey = this.#keys.some((k) => k.length === 1);
     this.#minKey = this.#keys.reduce((m, k) => Math.min(m, k.length), 1 << 30);
   }
 
@@ -361,6 +371,8 @@ export class Redactor implements ArgvRedactor {
         // = or : after a name: key=value, a header
         let j = i;
         while (j > es && (CLASS[u8[j - 1]] & ID) !== 0) j--;
+        // (a flag's whole name was looked at above)
+        if (j === es && u8[es] === DASH && c === EQ) continue;
         if (j < i && (this.#hasKey(u8, j, i) || (c === COLON && endsAuthorization(u8, j, i)))) {
           return true;
         }
@@ -376,7 +388,7 @@ export class Redactor implements ArgvRedactor {
     let e = ns;
     while (e < end && (CLASS[u8[e]] & ID) !== 0) e++;
     const n = e - ns;
-    if (n < 2) return false;
+    if (n === 0) return false;
     if (n < this.#minKey) {
       // short: only the exact flag names (all start with p)
       if ((u8[ns] | 0x20) !== 0x70) return false;
@@ -425,8 +437,14 @@ export class Redactor implements ArgvRedactor {
   /** u8[s, e) contains a secret word (any case). */
   #hasKey(u8: Uint8Array, s: number, e: number): boolean {
     const byFirst = this.#byFirst;
+    const pairs = this.#pairs;
+    const one = this.#oneByteKey;
     for (let i = s; i < e; i++) {
-      const ks = byFirst[u8[i]];
+      const c = u8[i];
+      // most positions are rejected by their first two bytes
+      // (| 0x20 lowercases letters; on other bytes it only lets more through)
+      if (i + 1 < e ? pairs[((c | 0x20) << 8) | (u8[i + 1] | 0x20)] === 0 : !one) continue;
+      const ks = byFirst[c];
       if (ks === undefined) continue;
       for (let x = 0; x < ks.length; x++) {
         const k = ks[x];

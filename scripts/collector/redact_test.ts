@@ -278,6 +278,8 @@ Deno.test("Redactor.plan() takes its words from the keys option", () => {
     "--pin",
     "*",
   ]);
+  // a one-letter word works like any other
+  assert.deepEqual(red(["app", "-x", "v", "y=1"], { keys: ["x"] }).argv, ["app", "-x", "*", "y=1"]);
   // no words: the fixed shapes stay
   assert.deepEqual(red(["mysql", "-pS", "password=x"], { keys: [] }).argv, [
     "mysql",
