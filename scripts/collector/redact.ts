@@ -119,6 +119,7 @@ for (const n of [...PROGRAM_NAMES, ...MYSQL_PREFIXES, PYTHON]) {
   for (let l = n.length; l <= (prefix ? 16 : n.length); l++) PROGRAM_HINT[(l << 8) | n[0]] = 1;
 }
 const EVAL = te.encode("eval");
+const COMMAND = te.encode("command");
 /** Shell keywords after which a command starts. */
 const KEYWORDS = ["if", "then", "else", "elif", "do", "while", "until", "!", "{"].map((w) =>
   te.encode(w)
@@ -253,6 +254,8 @@ export class Redactor implements ArgvRedactor {
   #prog = P_NONE;
   #pending = W_NONE;
   #cmdStart = true;
+  /** how deep in scripts the word being looked at is (0: an argv element) */
+  #depth = 0;
   // #url()'s look-ahead within the word being scanned
   #urlEnd = -1;
   #nextAt = -1;
@@ -286,6 +289,7 @@ export class Redactor implements ArgvRedactor {
     this.#prog = P_NONE;
     this.#pending = W_NONE;
     this.#cmdStart = true;
+    this.#depth = 0;
     let elem = 0;
     let last = start;
     for (let i = start; i < end && elem < maxArgs; elem++) {
@@ -656,8 +660,16 @@ export class Redactor implements ArgvRedactor {
       else this.#pending = W_USERPASS;
       return true;
     }
-    if (prog === P_CODE && !eq && eqWord(u8, ns, ne, EVAL)) {
+    if (
+      !eq && ((prog === P_CODE && eqWord(u8, ns, ne, EVAL)) ||
+        (prog === P_SHELL && eqWord(u8, ns, ne, COMMAND)))
+    ) {
+      // node --eval CODE, su --command CMD
       this.#pending = W_SCRIPT;
+      return true;
+    }
+    if (eq && prog === P_SHELL && eqWord(u8, ns, ne, COMMAND)) {
+      if (this.#depth < MAX_SCRIPT_DEPTH) this.#script(u8, ne + 1, e, elem, es, this.#depth + 1);
       return true;
     }
     if (prog === P_CURL && eqWord(u8, ns, ne, OAUTH2_BEARER)) {
@@ -819,6 +831,8 @@ export class Redactor implements ArgvRedactor {
   #script(u8: Uint8Array, s: number, e: number, elem: number, es: number, depth: number): void {
     const prog = this.#prog;
     const cmdStart = this.#cmdStart;
+    const outer = this.#depth;
+    this.#depth = depth;
     this.#prog = P_NONE;
     this.#pending = W_NONE;
     this.#cmdStart = true;
@@ -863,6 +877,7 @@ export class Redactor implements ArgvRedactor {
     this.#prog = prog;
     this.#pending = W_NONE;
     this.#cmdStart = cmdStart;
+    this.#depth = outer;
   }
 }
 

@@ -340,6 +340,11 @@ Deno.test("Redactor.plan() tokenises scripts with several secrets and keeps the 
     "-c",
     "echo password=***>f; mysql -p*<in",
   ]);
+  // su's command, as -c, --command X and --command=X
+  assert.deepEqual(
+    hide("su", "-", "bob", "-c", "mysql -pa", "--command", "mysql -pb", "--command=mysql -pc"),
+    ["su", "-", "bob", "-c", "mysql -p*", "--command", "mysql -p*", "--command=mysql -p*"],
+  );
   // after a shell keyword the program comes
   assert.deepEqual(hide("sh", "-c", "if mysql -pa; then ! mysql -pb; fi"), [
     "sh",
