@@ -26,7 +26,6 @@
  */
 
 import { createHmac } from "node:crypto";
-import { FLAGS } from "../lib/log_codec.ts";
 import { type ArgvRedactor, MAX_CUTS, NOTE_BYTES_PER_CUT } from "./argv_redactor.ts";
 
 export { DEFAULT_SITE_KEY_FILE, readSiteKey } from "./redact_site_key.ts";
@@ -49,9 +48,6 @@ export const DEFAULT_REDACT_KEYS = [
   "private-key",
   "credential",
 ];
-
-/** The flags bit of a line whose argv was redacted. */
-export const EF_REDACTED = FLAGS.redacted;
 
 /** Options of {@link Redactor}. */
 export interface RedactorOptions {
