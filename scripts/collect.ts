@@ -20,6 +20,8 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --redact-keys W,W,...   words whose values are hidden in argv (default: password,
                           passwd,secret,token,apikey,api_key,... see redact.ts)
   --no-redact             keep argv as it is, secrets included
+  --redact-key-file FILE  site key of the redacted values' hashes (default /etc/syscall-audit/redact.key;
+                          missing: no hashes, with a warning)
   --wakeup-ms N            longest wait of an event before it is appended (default 900)
   --stats-interval S      seconds between stats records (default 60)
   --min-free-mb N         hold exec lines back below this much free disk, root's reserve
@@ -50,6 +52,7 @@ try {
       "max-arg-bytes",
       "ring-mb",
       "redact-keys",
+      "redact-key-file",
       "wakeup-ms",
       "stats-interval",
       "min-free-mb",
@@ -91,6 +94,7 @@ try {
     redactKeys: args["no-redact"]
       ? []
       : str(args["redact-keys"])?.split(",").map((w) => w.trim()).filter((w) => w),
+    redactKeyFile: str(args["redact-key-file"]),
     wakeupMs: int(args["wakeup-ms"], "wakeup-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,

@@ -36,7 +36,7 @@ import { AuditLogFile } from "./log_file.ts";
 import { RingReader } from "./ring_reader.ts";
 import { ensureTracefs } from "./check.ts";
 import { openLibc } from "./libbpf_ffi.ts";
-import { DEFAULT_REDACT_KEYS } from "./redact.ts";
+import { DEFAULT_REDACT_KEYS, DEFAULT_SITE_KEY_FILE, readSiteKey, Redactor } from "./redact.ts";
 
 export interface CollectOptions {
   /** The log file. @default {"/var/log/syscall_audit.log"} */
@@ -57,6 +57,12 @@ export interface CollectOptions {
   captureCwd?: boolean;
   /** Words whose values are hidden in argv (redact.ts); [] turns redaction off. @default {DEFAULT_REDACT_KEYS} */
   redactKeys?: string[];
+  /**
+   * The site key of the redaction hashes (root-only file, hex or raw bytes), the same on every
+   * host so that two uses of one secret hash alike fleet-wide; missing: hashes are `-` (one
+   * warning). @default {"/etc/syscall-audit/redact.key"}
+   */
+  redactKeyFile?: string;
   /** Longest time an event waits in the ring before it is drained and appended, ms. @default {900} */
   wakeupMs?: number;
   /** Interval of the periodic stats record, ms. @default {60000} */
@@ -182,8 +188,17 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   openLibc().malloc_trim(0n);
   const redactKeys = options.redactKeys ?? DEFAULT_REDACT_KEYS;
   if (prog.pins.error) warn(`collect: counters not pinned: ${prog.pins.error}`);
-  // TODO wired at merge: the ArgvRedactor of redact.ts when redactKeys is not empty
-  const enc = new ExecLineEncoder(boot, maxArgs, options.bufferBytes ?? 1 << 20, null);
+  const enc = new ExecLineEncoder(
+    boot,
+    maxArgs,
+    options.bufferBytes ?? 1 << 20,
+    redactKeys.length
+      ? new Redactor({
+        keys: redactKeys,
+        siteKey: siteKey(options.redactKeyFile ?? DEFAULT_SITE_KEY_FILE, warn),
+      })
+      : null,
+  );
   // the kernel counters run on across restarts (pinned): S1 counts this run's part, and
   // what the previous runs numbered but never accounted for was lost in a crash
   const base = prog.counters();
@@ -390,6 +405,16 @@ function parentDir(path: string): string {
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
   return b !== null && a.buffer === b.buffer && a.byteOffset === b.byteOffset &&
     a.length === b.length;
+}
+
+/** The redaction site key, or null (one warning: redacted values then carry no hash). */
+function siteKey(path: string, warn: (l: string) => void): Uint8Array | null {
+  try {
+    return readSiteKey(path);
+  } catch (e) {
+    warn(`collect: ${(e as Error).message}: redacted values carry no hash`);
+    return null;
+  }
 }
 
 /** The escrow public key's PEM, or null (one warning) when there is none. */
