@@ -20,6 +20,8 @@ const USAGE = `usage: ship --from DIR --to webhdfs://NN:PORT[,NN2:PORT]/ROOT [op
                         rotated files (NAME.1, NAME.2.gz, NAME-20261127[.gz]) ship
   --host NAME           host name in the layout (default: this host's)
   --state-dir DIR       lock and journal (default /var/lib/syscall-audit)
+  --key-dir DIR         the collector's escrowed first keys, shipped write-once to <root>/_keys/
+                        (default <state-dir>/keys)
   --quarantine DIR      corrupt files go here (default DIR/<stem>.quarantine)
   --user NAME           HDFS user for simple auth (default: the current user)
   --token-file FILE     delegation token (instead of --user)
@@ -59,6 +61,7 @@ try {
       "log-name",
       "host",
       "state-dir",
+      "key-dir",
       "quarantine",
       "user",
       "token-file",
@@ -134,6 +137,7 @@ try {
     logName: str("log-name"),
     host: str("host"),
     stateDir: str("state-dir"),
+    keyDir: str("key-dir"),
     quarantineDir: str("quarantine"),
     user: str("user"),
     tokenFile: str("token-file"),

@@ -21,6 +21,7 @@
 
 import { ChainWriter } from "../tamper/chain.ts";
 import {
+  DEFAULT_KEY_DIR,
   escrowRecord,
   newRunKey,
   readChainState,
@@ -151,7 +152,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   log.checkDisk();
   // the chain: a fresh first key, escrowed before anything is written with it (and only
   // once the log is ours: a refused collector leaves no key behind)
-  const keyDir = options.keyDir ?? "/var/lib/syscall-audit/keys";
+  const keyDir = options.keyDir ?? DEFAULT_KEY_DIR;
   const statePath = `${parentDir(keyDir)}/chain.state`;
   const { k0, nonce } = newRunKey();
   chain = new ChainWriter(k0);

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { readSync } from "node:fs";
+import { closeFd, openTrusted } from "./safe_open.ts";
 import type { WebHdfsClient } from "../webhdfs/client.ts";
 import { parseEscrow } from "../tamper/escrow.ts";
 import { sanitizeHost } from "./host_name.ts";
@@ -74,9 +76,20 @@ export async function shipKeys(
   for (const name of names) {
     const local = `${keyDir}/${name}`;
     try {
-      const st = Deno.lstatSync(local);
-      if (!st.isFile) throw new Error("not a regular file");
-      const bytes = Deno.readFileSync(local);
+      // root reads it: not through a symlink, only a regular file of ours nobody else may write
+      const f = openTrusted(local, name);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(f.size);
+        let off = 0;
+        while (off < f.size) {
+          const n = readSync(f.fd, bytes, off, f.size - off, off);
+          if (n <= 0) throw new Error("shrank while read");
+          off += n;
+        }
+      } finally {
+        closeFd(f.fd);
+      }
       const rec = parseEscrow(new TextDecoder().decode(bytes), local);
       if (name !== `${rec.boot}-${rec.nonce}.key`) {
         throw new Error(

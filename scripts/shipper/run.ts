@@ -31,6 +31,7 @@ import {
   stampOf,
 } from "./ship_file.ts";
 import { dirProblem, FdReader } from "./safe_open.ts";
+import { pendingKeys, shipKeys } from "./keys.ts";
 import {
   closeSource,
   closeSources,
@@ -73,6 +74,8 @@ export interface ShipOptions {
   host?: string;
   /** lock and journal directory. @default "/var/lib/syscall-audit" */
   stateDir?: string;
+  /** the collector's escrow files of its runs' first keys, shipped write-once to `<root>/_keys/`. @default {"<stateDir>/keys": the collector's DEFAULT_KEY_DIR} */
+  keyDir?: string;
   /** where corrupt files go. @default "<from>/<stem>.quarantine" */
   quarantineDir?: string;
   /** HDFS user (simple auth). @default the user running the shipper */
@@ -126,6 +129,8 @@ export interface ShipReport {
   failed: { name: string; error: string }[];
   deleted: string[];
   conflicts: number;
+  /** escrow files of first keys stored in HDFS (and removed here) */
+  keys: number;
 }
 
 /** One shipper run. Never throws for HDFS or file problems: they end up in the report. */
@@ -152,6 +157,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
     failed: [],
     deleted: [],
     conflicts: 0,
+    keys: 0,
   };
   const finish = (note = "") => {
     if (report.exitCode === EXIT.OK) {
@@ -174,7 +180,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       present ? `, ${present} of them already in HDFS` : ""
     }, ${formatBytes(raw)} -> ${
       formatBytes(sent)
-    }), ${report.alreadyShipped} already shipped, ${report.conflicts} conflicts, ${report.refused.length} refused, ${report.quarantined.length} quarantined, ${report.failed.length} failed, ${report.deleted.length} deleted, in ${
+    }), ${report.alreadyShipped} already shipped, ${report.conflicts} conflicts, ${report.refused.length} refused, ${report.quarantined.length} quarantined, ${report.failed.length} failed, ${report.deleted.length} deleted, ${report.keys} keys escrowed, in ${
       ((performance.now() - t0) / 1000).toFixed(1)
     } s${note ? `; ${note}` : ""}`;
     return report;
@@ -245,11 +251,21 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       }
       closeSource(src);
     }
+    const keyDir = options.keyDir ?? `${stateDir}/keys`;
+    let keys: string[] = [];
+    try {
+      keys = pendingKeys(keyDir);
+    } catch (e) {
+      warn(`ship: ${(e as Error).message}`);
+      report.exitCode ||= EXIT.CANTCREAT;
+    }
     if (options.dryRun) {
       for (const src of todo) await plan(src, stem, hostDir, target.root, warn, prefixes.get(src));
-      return finish(`${todo.length} files would be shipped`);
+      for (const k of keys) warn(`ship: would escrow "${keyDir}/${k}"`);
+      return finish(`${todo.length} files and ${keys.length} keys would be shipped`);
     }
-    if (!todo.length) return finish();
+    // a new run's first key goes out at the next cron run, whether or not a log rotated
+    if (!todo.length && !keys.length) return finish();
 
     const client = new WebHdfsClient({
       bases: target.bases,
@@ -275,6 +291,7 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
       dirPermission: options.dirPermission ?? "750",
       verify: options.verify ?? "checksum",
       knownDirs: new Set(),
+      keyDir,
       warn,
     };
     try {
@@ -338,6 +355,17 @@ export async function run(options: ShipOptions): Promise<ShipReport> {
           report.exitCode ||= EXIT.CANTCREAT;
         }
       }
+    }
+    // after the files: their chain verdicts use the keys still here
+    if (keys.length && !report.failed.some((f) => f.error.startsWith("not tried: "))) {
+      const k = await shipKeys(client, target.root, host, keyDir, {
+        warn,
+        filePermission: ctx.filePermission,
+        dirPermission: ctx.dirPermission,
+      });
+      report.keys = k.shipped.length + k.present.length;
+      report.conflicts += k.conflicts.length;
+      for (const f of k.failed) report.failed.push(f);
     }
     client.close();
     return finish();

@@ -56,6 +56,8 @@ export interface ShipContext {
   verify: "checksum" | "readback";
   /** directories known to exist */
   knownDirs: Set<string>;
+  /** first keys still escrowed on this host, for the chain verdict */
+  keyDir?: string;
   /** one line per notable event (stderr) */
   warn: (line: string) => void;
 }
@@ -294,7 +296,7 @@ export async function shipFile(
   const firstPiece = prefix?.nextPiece ?? 0;
   // the verdict on the file's hash chain is recorded, never a reason not to ship; the
   // descriptor's magic link reaches the very inode checked, never a name swapped meanwhile
-  const chain = await chainVerdict(`/proc/self/fd/${src.fd}`);
+  const chain = await chainVerdict(`/proc/self/fd/${src.fd}`, ctx.keyDir);
   let rawBytes = 0;
   const pieces: PieceUpload[] = [];
   const offsets: number[] = [];

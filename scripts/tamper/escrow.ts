@@ -106,6 +106,9 @@ export function escrowName(boot: string, nonce: string): string {
   return `${boot}-${nonce}.key`;
 }
 
+/** Where the collector escrows its runs' first keys and the shipper takes them from. */
+export const DEFAULT_KEY_DIR = "/var/lib/syscall-audit/keys";
+
 /** Writes `<keyDir>/<boot>-<nonce>.key`; returns its path. */
 export function writeEscrow(keyDir: string, rec: EscrowRecord): string {
   if (!/^[0-9a-f]{32}$/.test(rec.nonce) || !/^[0-9a-f]{32}$/.test(rec.boot)) {
