@@ -152,7 +152,7 @@ Deno.test("syscall_audit fact reports this host supported and gates old kernels 
 
 Deno.test("class syscall_audit installs into a root, changes nothing the second time, and absent removes it", async () => {
   await buildRelease();
-  await buildRelease("0.1.0+t2");
+  await buildRelease("0.2.0+t2");
   const work = await Deno.makeTempDir({ prefix: "puppet_apply_" });
   const r = `${work}/root`;
   try {
@@ -172,27 +172,27 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
         "f 0755 opt/syscall-audit/bin/check",
         "f 0700 opt/syscall-audit/bin/ship",
         "l 0777 opt/syscall-audit/current",
-        "f 0755 opt/syscall-audit/releases/0.1.0/deno",
-        "f 0644 opt/syscall-audit/releases/0.1.0/collect.js",
-        "f 0644 opt/syscall-audit/releases/0.1.0/exec.bpf.o",
-        "f 0644 opt/syscall-audit/releases/0.1.0/ship.js",
+        "f 0755 opt/syscall-audit/releases/0.2.0/deno",
+        "f 0644 opt/syscall-audit/releases/0.2.0/collect.js",
+        "f 0644 opt/syscall-audit/releases/0.2.0/exec.bpf.o",
+        "f 0644 opt/syscall-audit/releases/0.2.0/ship.js",
         "d 0700 var/lib/syscall-audit",
       ]
     ) assert.ok(installed.includes(line), `${line} in\n${installed.join("\n")}`);
-    assert.equal(await Deno.readLink(`${r}/opt/syscall-audit/current`), "releases/0.1.0");
+    assert.equal(await Deno.readLink(`${r}/opt/syscall-audit/current`), "releases/0.2.0");
     for (const f of ["deno", "collect.js", "exec.bpf.o", "ship.js"]) {
-      const a = await Deno.readFile(`${RELEASES}/0.1.0/${f}`);
-      const b = await Deno.readFile(`${r}/opt/syscall-audit/releases/0.1.0/${f}`);
+      const a = await Deno.readFile(`${RELEASES}/0.2.0/${f}`);
+      const b = await Deno.readFile(`${r}/opt/syscall-audit/releases/0.2.0/${f}`);
       assert.ok(a.length === b.length && a.every((x, i) => x === b[i]), `${f} copied whole`);
     }
 
     const unit = await Deno.readTextFile(`${r}/etc/systemd/system/syscall-audit-collector.service`);
-    assert.match(unit, /^# Managed by Puppet \(syscall_audit 0\.1\.0\)/);
+    assert.match(unit, /^# Managed by Puppet \(syscall_audit 0\.2\.0\)/);
     assert.match(
       unit,
       new RegExp(
         String
-          .raw`^ExecStart=\/opt\/syscall-audit\/current\/deno run --allow-all \S+ \/opt\/syscall-audit\/current\/collect\.js --log \/var\/log\/syscall_audit\.log --object \/opt\/syscall-audit\/current\/exec\.bpf\.o --libbpf libbpf\.so\.1 --ring-mb ${hereRingMib()} --max-arg-bytes 4096 "odd \\"arg\\" 100%%"$`,
+          .raw`^ExecStart=\/opt\/syscall-audit\/current\/deno run --allow-all \S+ \/opt\/syscall-audit\/current\/collect\.js --log \/var\/log\/syscall_audit\.log --object \/opt\/syscall-audit\/current\/exec\.bpf\.o --libbpf libbpf\.so\.1 --ring-mb ${hereRingMib()} --key-dir \/var\/lib\/syscall-audit\/keys --escrow-public-key \/etc\/syscall-audit\/escrow\.pub --redact-key-file \/etc\/syscall-audit\/redact\.key --max-arg-bytes 4096 "odd \\"arg\\" 100%%"$`,
         "m",
       ),
     );
@@ -207,7 +207,7 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
         "CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_RESOURCE",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
-        "ReadWritePaths=/var/log -/sys/fs/bpf",
+        "ReadWritePaths=/var/log /var/lib/syscall-audit -/sys/fs/bpf",
         "SystemCallFilter=@system-service bpf perf_event_open",
       ]
     ) assert.ok(unit.split("\n").includes(line), line);
@@ -266,15 +266,15 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
     assert.equal(await Deno.readTextFile(`${r}/etc/cron.d/syscall-audit-ship`), shipCron);
 
     // a new release: installed beside, current flips, the old one is purged
-    const upgrade = manifest(r, "version        => '0.1.0+t2',");
+    const upgrade = manifest(r, "version        => '0.2.0+t2',");
     const up = await puppetApply(work, upgrade);
     assert.equal(up.code, 2, up.output);
-    assert.equal(await Deno.readLink(`${r}/opt/syscall-audit/current`), "releases/0.1.0+t2");
+    assert.equal(await Deno.readLink(`${r}/opt/syscall-audit/current`), "releases/0.2.0+t2");
     const releases = [...Deno.readDirSync(`${r}/opt/syscall-audit/releases`)].map((e) => e.name);
-    assert.deepEqual(releases, ["0.1.0+t2"]);
+    assert.deepEqual(releases, ["0.2.0+t2"]);
     assert.match(
       await Deno.readTextFile(`${r}/etc/systemd/system/syscall-audit-collector.service`),
-      /^# Managed by Puppet \(syscall_audit 0\.1\.0\+t2\)/,
+      /^# Managed by Puppet \(syscall_audit 0\.2\.0\+t2\)/,
     );
     assert.equal((await puppetApply(work, upgrade)).code, 0);
 
@@ -393,6 +393,49 @@ Deno.test("class syscall_audit sizes the ring by processors.count unless ring_mi
     assert.equal(bad.code, 1, bad.output);
     assert.match(bad.output, /ring_mib must be a power of two from 1 to 1024: got 24/);
     assert.equal(await ringArg(), "16", "a failed catalog changes nothing");
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("class syscall_audit writes the redaction site key root-only without showing it, and the escrow public key", async () => {
+  await buildRelease();
+  const work = await Deno.makeTempDir({ prefix: "puppet_keys_" });
+  const r = `${work}/root`;
+  try {
+    await skeleton(r);
+    const { generateKeyPairSync } = await import("node:crypto");
+    const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey
+      .export({ type: "spki", format: "pem" }).toString();
+    const siteKey = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    const keys = `redact_site_key => Sensitive('${siteKey}'),\n  escrow_public_key => @(PEM),\n${
+      pem.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")
+    }\n    | PEM\n`;
+    const first = await puppetApply(work, manifest(r, keys));
+    assert.equal(first.code, 2, first.output);
+    assert.ok(!first.output.includes(siteKey), "the site key never shows in Puppet's output");
+    const key = await Deno.stat(`${r}/etc/syscall-audit/redact.key`);
+    assert.equal(key.mode! & 0o777, 0o600);
+    assert.equal(key.uid, 0);
+    assert.equal(await Deno.readTextFile(`${r}/etc/syscall-audit/redact.key`), `${siteKey}\n`);
+    assert.equal(await Deno.readTextFile(`${r}/etc/syscall-audit/escrow.pub`), pem);
+    assert.equal((await Deno.stat(`${r}/var/lib/syscall-audit/keys`)).mode! & 0o777, 0o700);
+    const again = await puppetApply(work, manifest(r, keys));
+    assert.equal(again.code, 0, again.output);
+    // unset: both files go (the collector then hashes nothing and escrows in clear, with warnings)
+    const unset = await puppetApply(work, manifest(r));
+    assert.equal(unset.code, 2, unset.output);
+    for (const f of ["redact.key", "escrow.pub"]) {
+      assert.equal(
+        await Deno.stat(`${r}/etc/syscall-audit/${f}`).then(() => true, () => false),
+        false,
+        f,
+      );
+    }
+    // a key too short for the type is refused before anything is applied
+    const short = await puppetApply(work, manifest(r, "redact_site_key => 'abcd',"));
+    assert.equal(short.code, 1, short.output);
+    assert.match(short.output, /redact_site_key/);
   } finally {
     await Deno.remove(work, { recursive: true });
   }

@@ -51,7 +51,7 @@ const CAP = { SYS_RESOURCE: 24, PERFMON: 38, BPF: 39 };
 Deno.test("class syscall_audit on a systemd host: hardened collector, restart by SIGTERM on a new release, rotation loses nothing, absent removes all", async () => {
   await buildExecs();
   await buildRelease();
-  await buildRelease("0.1.0+t2");
+  await buildRelease("0.2.0+t2");
   const ns = await SystemdNamespace.boot();
   try {
     const apply = (m: string) => puppetApplyIn(ns, m);
@@ -165,7 +165,7 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
     assert.equal(await running, N1);
     await delay(1500);
 
-    const upgrade = manifest("version        => '0.1.0+t2',");
+    const upgrade = manifest("version        => '0.2.0+t2',");
     const up = await apply(upgrade);
     assert.equal(up.code, 2, up.output);
     const pid2 = await mainPid();
@@ -175,7 +175,7 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
     const m2 = `pb${crypto.randomUUID().slice(0, 8)}`;
     const N2 = 3000;
     await waitFor(
-      async () => (await logRecords()).stats.some((s) => s.values.version === "0.1.0+t2"),
+      async () => (await logRecords()).stats.some((s) => s.values.version === "0.2.0+t2"),
       30_000,
       "the new release's open record",
     );
@@ -204,7 +204,7 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
     const lifecycle = all.stats.filter((s) => s.reason === "open" || s.reason === "exit")
       .sort((a, b) => (BigInt(a.time_ns) < BigInt(b.time_ns) ? -1 : 1))
       .map((s) => s.reason === "open" ? `open ${s.values.version}` : "exit");
-    assert.deepEqual(lifecycle, ["open 0.1.0", "exit", "open 0.1.0+t2", "exit"]);
+    assert.deepEqual(lifecycle, ["open 0.2.0", "exit", "open 0.2.0+t2", "exit"]);
 
     // --- absent: stopped, disabled, every file it added gone; the logs stay
     await sh(`systemctl start ${UNIT}`);

@@ -139,7 +139,9 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   }
   const boot = bootId();
   const warn = options.warn ?? ((l: string) => console.error(l));
-  let chain!: ChainWriter;
+  // the chain: a fresh first key (escrowed below, once the log is ours)
+  const { k0, nonce } = newRunKey();
+  const chain = new ChainWriter(k0);
   /** the buffer being written and its lines: a whole write of it needs no LF count */
   let writing: Uint8Array | null = null;
   let writingLines = 0;
@@ -150,12 +152,10 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   });
   log.open();
   log.checkDisk();
-  // the chain: a fresh first key, escrowed before anything is written with it (and only
-  // once the log is ours: a refused collector leaves no key behind)
+  // escrowed before anything is written with it, and only once the log is ours (a refused
+  // collector leaves no key behind)
   const keyDir = options.keyDir ?? DEFAULT_KEY_DIR;
   const statePath = `${parentDir(keyDir)}/chain.state`;
-  const { k0, nonce } = newRunKey();
-  chain = new ChainWriter(k0);
   const escrow = escrowRecord(k0, {
     host: Deno.hostname(),
     boot,

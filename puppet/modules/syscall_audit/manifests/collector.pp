@@ -48,6 +48,9 @@ class syscall_audit::collector {
       '--object', "${dir}/current/exec.bpf.o",
       '--libbpf', $syscall_audit::libbpf_path,
       '--ring-mb', String($syscall_audit::ring_size),
+      '--key-dir', "${syscall_audit::state_dir}/keys",
+      '--escrow-public-key', "${syscall_audit::config_dir}/escrow.pub",
+      '--redact-key-file', "${syscall_audit::config_dir}/redact.key",
     ] + $redact_args + $syscall_audit::collector_args
 
     file { $unit:
@@ -60,6 +63,7 @@ class syscall_audit::collector {
           'version'             => $syscall_audit::version,
           'exec_start'          => $exec_start.map |$a| { syscall_audit::systemd_quote($a) }.join(' '),
           'log_dir'             => $syscall_audit::log_dir,
+          'state_dir'           => $syscall_audit::state_dir,
           'caps'                => $caps,
           'cpu_quota'           => $syscall_audit::cpu_quota,
           'memory_max'          => $syscall_audit::memory_max,
@@ -88,6 +92,8 @@ class syscall_audit::collector {
           File["${p}${release}/deno"],
           File["${p}${release}/collect.js"],
           File["${p}${release}/exec.bpf.o"],
+          File["${p}${syscall_audit::config_dir}/redact.key"],
+          File["${p}${syscall_audit::config_dir}/escrow.pub"],
         ],
       }
     }

@@ -35,7 +35,8 @@
 # @param config_dir
 #   The logrotate rule and its state.
 # @param state_dir
-#   The shipper's lock and journal.
+#   The shipper's lock and journal, the chain's state and `keys/` (each collector run's escrowed
+#   first key, until the shipper has stored it in HDFS).
 # @param manage_package
 #   Install libbpf with the OS package manager. Removal leaves it (other software links it).
 # @param libbpf_package
@@ -52,6 +53,13 @@
 #   Hide secrets in argv (`key=value`, the value after `--password`, URL passwords).
 # @param redact_keys
 #   Words whose values are hidden, instead of the collector's list (empty: its list).
+# @param redact_site_key
+#   The site key of the redacted values' hashes (hex, 32 digits or more), the same on every host
+#   so that one secret hashes alike fleet-wide (two uses of one secret tell from two secrets); give
+#   it as `Sensitive` (eyaml). Written root-only to `<config_dir>/redact.key`; unset: hashes `-`.
+# @param escrow_public_key
+#   The audit team's RSA public key (PEM): each collector run's first chain key is sealed to it
+#   before it is escrowed (docs/tamper-evidence.md); unset: escrowed in clear until shipped.
 # @param ring_mib
 #   The collector's BPF ring buffer, MiB (`--ring-mb`), a power of two; unset: chosen from
 #   `ring_mib_by_cpus`. A full ring loses events (counted, see docs/flooding.md); the ring's
@@ -114,6 +122,8 @@ class syscall_audit (
   Syscall_audit::Path             $log_file,
   Boolean                         $redact,
   Array[Pattern[/\A[A-Za-z0-9_-]+\z/]] $redact_keys,
+  Optional[Variant[Sensitive[Pattern[/\A[0-9a-fA-F]{32,}\z/]], Pattern[/\A[0-9a-fA-F]{32,}\z/]]] $redact_site_key,
+  Optional[Pattern[/\A-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+\/=\n]+-----END PUBLIC KEY-----\n?\z/]] $escrow_public_key,
   Optional[Integer[1, 1024]]      $ring_mib,
   Hash[Integer[1], Integer[1, 1024], 1] $ring_mib_by_cpus,
   Array[String[1]]                $collector_args,

@@ -34,9 +34,35 @@ class syscall_audit::install {
       ensure => directory,
       mode   => '0755',
     }
-    file { "${p}${state_dir}":
+    file { ["${p}${state_dir}", "${p}${state_dir}/keys"]:
       ensure => directory,
       mode   => '0700',
+    }
+    # the redaction hashes' site key: root-only, never in a catalog diff or a report
+    $site_key = $syscall_audit::redact_site_key
+    $site_key_text = $site_key ? {
+      undef     => undef,
+      Sensitive => Sensitive("${site_key.unwrap}\n"),
+      default   => Sensitive("${site_key}\n"),
+    }
+    $site_key_ensure = $site_key ? {
+      undef   => absent,
+      default => file,
+    }
+    file { "${p}${config_dir}/redact.key":
+      ensure    => $site_key_ensure,
+      mode      => '0600',
+      show_diff => false,
+      content   => $site_key_text,
+    }
+    $escrow_ensure = $syscall_audit::escrow_public_key ? {
+      undef   => absent,
+      default => file,
+    }
+    file { "${p}${config_dir}/escrow.pub":
+      ensure  => $escrow_ensure,
+      mode    => '0644',
+      content => $syscall_audit::escrow_public_key,
     }
     syscall_audit::release { 'collector':
       releases => "${p}${dir}/releases",
