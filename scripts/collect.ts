@@ -29,6 +29,7 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --pin-dir DIR           bpffs dir of the counters kept across restarts
                           (default /sys/fs/bpf/syscall-audit; "" turns it off)
   --key-dir DIR           escrow files of the chain's first keys (default /var/lib/syscall-audit/keys)
+  --no-chain              no tamper evidence (plain S1 records, no key): for benchmarks only
   --escrow-public-key PEM public key the first key is sealed to (default /etc/syscall-audit/escrow.pub;
                           missing: escrowed in clear, with a warning)`;
 
@@ -60,7 +61,7 @@ try {
       "key-dir",
       "escrow-public-key",
     ],
-    boolean: ["no-cwd", "no-redact", "check", "help"],
+    boolean: ["no-cwd", "no-redact", "no-chain", "check", "help"],
     alias: { h: "help" },
   }).values;
 } catch (e) {
@@ -95,6 +96,7 @@ try {
       ? []
       : str(args["redact-keys"])?.split(",").map((w) => w.trim()).filter((w) => w),
     redactKeyFile: str(args["redact-key-file"]),
+    chain: !args["no-chain"],
     wakeupMs: int(args["wakeup-ms"], "wakeup-ms"),
     statsIntervalMs: statsS === undefined ? undefined : statsS * 1000,
     minFreeBytes: minFree === undefined ? undefined : minFree * 1024 * 1024,

@@ -15,6 +15,7 @@ import {
   lineCount,
   records,
   storm,
+  tally,
   waitFor,
 } from "./live_helpers.ts";
 
@@ -181,6 +182,31 @@ Deno.test("verify holds across a full disk and links a run after kill -9 to the 
     await a.stop().catch(() => {});
     await b?.stop().catch(() => {});
     await new Deno.Command("umount", { args: [dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("collector --no-chain writes plain stats records and escrows no key", async () => {
+  await buildExecs();
+  const dir = await Deno.makeTempDir({ prefix: "sa-nochain-" });
+  const log = `${dir}/audit.log`;
+  const c = new Collector(log, ["--no-chain"]);
+  try {
+    await c.ready();
+    const m = `nc${crypto.randomUUID().slice(0, 8)}`;
+    assert.equal(await storm(50, m, 1), 50);
+    const st = await c.stop();
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stderr, /--no-chain: the log carries no tamper evidence/);
+    const r = await records(log);
+    assert.equal(tally(r.exec, m).size, 50);
+    assert.deepEqual(r.stats.map((s) => s.reason), ["open", "exit"]);
+    for (const s of r.stats) {
+      for (const k of ["chain", "seg", "nonce", "key_id"]) assert.equal(s.values[k], undefined, k);
+    }
+    assert.equal(await Deno.stat(`${dir}/keys`).then(() => true, () => false), false);
+  } finally {
+    await c.stop().catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { encodeStats } from "../lib/log_codec.ts";
 import { ChainWriter } from "../tamper/chain.ts";
 import {
   DEFAULT_KEY_DIR,
@@ -74,6 +75,11 @@ export interface CollectOptions {
   bufferBytes?: number;
   /** Where the kernel counters are pinned across restarts (bpffs); "" turns pinning off. @default {"/sys/fs/bpf/syscall-audit"} */
   pinDir?: string;
+  /**
+   * Seal the log with the keyed hash chain (docs/tamper-evidence.md); false writes plain S1
+   * records, no escrow (benchmarks: the chain's cost). @default {true}
+   */
+  chain?: boolean;
   /** Called once the programs are attached (tests, demo). */
   onReady?: () => void;
   /** Stops the loop when aborted (besides SIGTERM/SIGINT). */
@@ -123,6 +129,8 @@ export function defaultObject(): string {
   return candidates[candidates.length - 1];
 }
 
+const te = new TextEncoder();
+
 /** Runs until SIGTERM/SIGINT (or `signal`), then drains, flushes and returns. */
 export async function run(options: CollectOptions = {}): Promise<CollectReport> {
   const logPath = options.log ?? "/var/log/syscall_audit.log";
@@ -139,6 +147,7 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   }
   const boot = bootId();
   const warn = options.warn ?? ((l: string) => console.error(l));
+  const chained = options.chain ?? true;
   // the chain: a fresh first key (escrowed below, once the log is ours)
   const { k0, nonce } = newRunKey();
   const chain = new ChainWriter(k0);
@@ -147,7 +156,9 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   let writingLines = 0;
   const log = new AuditLogFile(logPath, {
     minFreeBytes: options.minFreeBytes,
-    onWritten: (b) => chain.feed(b, sameBytes(b, writing) ? writingLines : -1),
+    onWritten: chained
+      ? (b) => chain.feed(b, sameBytes(b, writing) ? writingLines : -1)
+      : undefined,
     onWarning: (m) => warn(`collect: ${m}`),
   });
   log.open();
@@ -160,13 +171,19 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     host: Deno.hostname(),
     boot,
     nonce,
-    publicKeyPem: readPublicKey(options.escrowPublicKey ?? "/etc/syscall-audit/escrow.pub", warn),
+    publicKeyPem: chained
+      ? readPublicKey(options.escrowPublicKey ?? "/etc/syscall-audit/escrow.pub", warn)
+      : null,
   });
   k0.fill(0);
-  try {
-    writeEscrow(keyDir, escrow);
-  } catch (e) {
-    warn(`collect: the chain's key is not escrowed: ${(e as Error).message}`);
+  if (chained) {
+    try {
+      writeEscrow(keyDir, escrow);
+    } catch (e) {
+      warn(`collect: the chain's key is not escrowed: ${(e as Error).message}`);
+    }
+  } else {
+    warn("collect: --no-chain: the log carries no tamper evidence");
   }
   const prevChain = readChainState(statePath)?.chain ?? "-";
 
@@ -253,17 +270,18 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
   };
   /** the open record's values: a run's first record is its open, also when that has to wait (disk guard) */
   const openValues: Record<string, string | number> = {};
+  let opened = false;
   /** Writes a stats record on its own, sealing the segment; the chain moves on once it is written. */
   const seal = (reason: string, extra: Record<string, string | number> = {}) => {
-    if (chain.seg === 0 && reason !== "open") {
+    if (!opened && reason !== "open") {
       seal("open", openValues);
-      if (chain.seg === 0) return; // not written either: the open stays first
+      if (!opened) return; // not written either: the open stays first
     }
     // a reopen repeats the chain the old file's close ended with
-    if (reason === "reopen") extra = { prev_chain: chain.last, ...extra };
+    if (reason === "reopen" && chained) extra = { prev_chain: chain.last, ...extra };
     const k = prog.counters();
     const c = log.counters;
-    const line = sealedStatsLine(chain, nonce, wallNowNs(), boot, reason, {
+    const values = {
       ...extra,
       events,
       kernel_events: k.seq - base.seq,
@@ -276,9 +294,15 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       torn_closed: c.torn_closed,
       reopens: c.reopens,
       reopen_failures: c.reopen_failures,
-    });
-    const ok = log.write(line, 1);
+    };
+    if (!chained) {
+      const ok = log.write(te.encode(encodeStats(wallNowNs(), boot, reason, values) + "\n"), 1);
+      opened ||= ok; // (not `opened ||= write()`: that would skip the write once opened)
+      return;
+    }
+    const ok = log.write(sealedStatsLine(chain, nonce, wallNowNs(), boot, reason, values), 1);
     chain.written(ok);
+    opened ||= ok;
     if (ok) writeChainState(statePath, { nonce, seg: chain.seg - 1, chain: chain.last });
   };
   const onRecord = (u8: Uint8Array, dv: DataView, off: number, len: number): boolean => {
@@ -323,9 +347,13 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
     crash_lost: String(crashLost),
     ...(prog.pins.reset ? { stats_reset: 1 } : {}),
     ...(prog.pins.error ? { pin_error: prog.pins.error } : {}),
-    key_id: escrow.key_id,
-    sealed_key: escrow.alg === "clear" ? "-" : escrow.sealed,
-    prev_chain: prevChain,
+    ...(chained
+      ? {
+        key_id: escrow.key_id,
+        sealed_key: escrow.alg === "clear" ? "-" : escrow.sealed,
+        prev_chain: prevChain,
+      }
+      : {}),
   });
   stats("open", openValues);
   options.onReady?.();
