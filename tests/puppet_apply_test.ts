@@ -16,6 +16,7 @@ import {
   tree,
 } from "./puppet_helpers.ts";
 import { reference } from "../scripts/puppet_reference.ts";
+import { DEFAULT_PIN_DIR } from "../scripts/collector/bpf_loader.ts";
 
 const FACT_DIR = `${MODULE}/lib/facter`;
 
@@ -207,7 +208,9 @@ Deno.test("class syscall_audit installs into a root, changes nothing the second 
         "CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_RESOURCE",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
-        "ReadWritePaths=/var/log /var/lib/syscall-audit -/sys/fs/bpf",
+        `ReadWritePaths=/var/log /var/lib/syscall-audit -${DEFAULT_PIN_DIR}`,
+        "ProtectKernelTunables=no",
+        "ReadOnlyPaths=/sys -/proc/sys -/proc/sysrq-trigger -/proc/latency_stats -/proc/acpi -/proc/timer_stats -/proc/fs -/proc/irq",
         "SystemCallFilter=@system-service bpf perf_event_open",
       ]
     ) assert.ok(unit.split("\n").includes(line), line);

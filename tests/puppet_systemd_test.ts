@@ -19,6 +19,7 @@ import {
   waitFor,
 } from "./live_helpers.ts";
 import { applyArgs, buildRelease, MODULE, quiet, RELEASES } from "./puppet_helpers.ts";
+import { DEFAULT_PIN_DIR } from "../scripts/collector/bpf_loader.ts";
 import { SystemdNamespace } from "./systemd_ns.ts";
 import { byKey, csvRows, inMemory } from "./analyze_helpers.ts";
 import { generateDay } from "../scripts/lib/gen_day.ts";
@@ -52,6 +53,8 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
   await buildExecs();
   await buildRelease();
   await buildRelease("0.2.0+t2");
+  // the unit pins the collector's counters in the host's bpffs (shared with the namespace)
+  const pinned = await Deno.stat(DEFAULT_PIN_DIR).then(() => true, () => false);
   const ns = await SystemdNamespace.boot();
   try {
     const apply = (m: string) => puppetApplyIn(ns, m);
@@ -205,6 +208,21 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
       .sort((a, b) => (BigInt(a.time_ns) < BigInt(b.time_ns) ? -1 : 1))
       .map((s) => s.reason === "open" ? `open ${s.values.version}` : "exit");
     assert.deepEqual(lifecycle, ["open 0.2.0", "exit", "open 0.2.0+t2", "exit"]);
+    // under the unit's sandbox: counters pinned in bpffs, keys escrowed in the state dir, and
+    // every file's chain verifies with them (the two runs linked)
+    const opens = all.stats.filter((s) => s.reason === "open");
+    for (const o of opens) {
+      assert.equal(o.values.pin_error, undefined, `pinned: ${o.values.pin_error}`);
+      assert.match(o.values.key_id ?? "", /^[0-9a-f]{16}$/);
+    }
+    const keyDir = `${ns.upperOf("/var")}/lib/syscall-audit/keys`;
+    assert.equal([...Deno.readDirSync(keyDir)].filter((e) => e.name.endsWith(".key")).length, 2);
+    const { loadKeys } = await import("../scripts/tamper/escrow.ts");
+    const { verifyFiles } = await import("../scripts/tamper/verify.ts");
+    const ordered = all.names.filter((n) => n !== "syscall_audit.log").sort()
+      .concat(["syscall_audit.log"]).map((n) => `${logDir}/${n}`);
+    const verdict = await verifyFiles(ordered, { keys: loadKeys([keyDir]).keys });
+    assert.deepEqual(verdict.breaks, [], "the chain holds across rotations and the restart");
 
     // --- absent: stopped, disabled, every file it added gone; the logs stay
     await sh(`systemctl start ${UNIT}`);
@@ -223,6 +241,7 @@ Deno.test("class syscall_audit on a systemd host: hardened collector, restart by
     assert.ok((await sh(`ls /var/log`)).includes("syscall_audit.log"), "the audit logs stay");
     assert.equal((await apply(absent)).code, 0);
   } finally {
+    if (!pinned) await Deno.remove(DEFAULT_PIN_DIR, { recursive: true }).catch(() => {});
     await ns.shutdown();
   }
 });
