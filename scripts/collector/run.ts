@@ -369,7 +369,9 @@ export async function run(options: CollectOptions = {}): Promise<CollectReport> 
       if (hup) {
         hup = false;
         flush(); // a rename seen here is followed before the write
-        if (log.counters.reopens === reopens) follow(); // SIGHUP always reopens
+        // a rotation not followed yet (no lines since it): follow it now; one already followed
+        // (by a write since the rename) needs no second close/reopen pair in the new file
+        if (log.counters.reopens === reopens && log.rotated()) follow();
       }
       const now = performance.now();
       if (now - lastStats >= statsMs) {
