@@ -7,6 +7,7 @@
  */
 
 import { escapedMax, escapeInto } from "../lib/field_escape.ts";
+import { INIT_NS } from "../lib/log_codec.ts";
 import { type ArgvRedactor, MAX_CUTS, NOTE_BYTES_PER_CUT } from "./argv_redactor.ts";
 import {
   COUNT_UNKNOWN,
@@ -242,9 +243,12 @@ export class ExecLineEncoder {
     b[p++] = TAB;
     p = putUint(b, p, dv.getUint32(off + EV.mntns, true));
     b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.pidns, true));
+    // the initial pid and user namespaces (fixed inode numbers) are written as empty fields
+    const pidns = dv.getUint32(off + EV.pidns, true);
+    if (pidns !== INIT_NS.pid) p = putUint(b, p, pidns);
     b[p++] = TAB;
-    p = putUint(b, p, dv.getUint32(off + EV.userns, true));
+    const userns = dv.getUint32(off + EV.userns, true);
+    if (userns !== INIT_NS.user) p = putUint(b, p, userns);
     if (p - start <= CTX_TEXT_MAX) {
       this.#ctxText.set(b.subarray(start, p));
       this.#ctxLen = p - start;
@@ -366,16 +370,30 @@ export class ExecLineEncoder {
     b[p++] = TAB;
 
     // variable data: cwd components (leaf first), filename, args, exe components (leaf first)
+    const fnPos = p;
     p = escapeInto(u8, fnStart, Math.min(argsStart, recEnd), b, p);
+    const fnEnd = p;
     b[p++] = TAB;
     if (flags & EF_CWD) p = putCwd(u8, data, Math.min(data + cwdLen, recEnd), b, p);
-    b[p++] = TAB;
-    if (exeLen > 0) p = putCwd(u8, exeStart, exeStart + exeLen, b, p);
     b[p++] = TAB;
     const dev = dv.getUint32(off + EV.dev, true);
     const inoLo = dv.getUint32(off + EV.ino, true);
     const inoHi = dv.getUint32(off + EV.ino + 4, true);
-    if (dev === 0 && inoLo === 0 && inoHi === 0) {
+    const hasFile = dev !== 0 || inoLo !== 0 || inoHi !== 0;
+    if (hasFile) {
+      // an exe the same as the filename (the usual case) is written as an empty field
+      const exePos = p;
+      p = putCwd(u8, exeStart, exeStart + exeLen, b, p);
+      if (p - exePos === fnEnd - fnPos) {
+        let same = true;
+        for (let i = 0; same && i < p - exePos; i++) same = b[exePos + i] === b[fnPos + i];
+        if (same) p = exePos;
+      }
+    } else if (exeLen > 0) {
+      p = putCwd(u8, exeStart, exeStart + exeLen, b, p);
+    }
+    b[p++] = TAB;
+    if (!hasFile) {
       b[p++] = DASH;
       b[p++] = TAB;
       b[p++] = DASH;

@@ -101,6 +101,12 @@ export const E2 = {
   argv: 39,
 } as const;
 
+/**
+ * Inode numbers of the initial pid and user namespaces (fixed since Linux 3.8:
+ * PROC_PID_INIT_INO, PROC_USER_INIT_INO): `E2` writes them as empty fields.
+ */
+export const INIT_NS = { pid: 0xeffffffc, user: 0xeffffffd } as const;
+
 /** Flag bits of the `flags` field (hex), as set by the kernel program. */
 export const FLAGS = {
   argv_from_caller: 0x01,
@@ -342,9 +348,9 @@ function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
     ev.xid = decimal(f[E2.xid], "xid");
     ev.pxid = decimal(f[E2.pxid], "pxid");
     ev.mntns = num(f[E2.mntns], "mntns");
-    ev.pidns = num(f[E2.pidns], "pidns");
-    ev.userns = num(f[E2.userns], "userns");
-    ev.exe = unescapeField(f[E2.exe]);
+    ev.pidns = f[E2.pidns] === "" ? INIT_NS.pid : num(f[E2.pidns], "pidns");
+    ev.userns = f[E2.userns] === "" ? INIT_NS.user : num(f[E2.userns], "userns");
+    ev.exe = f[E2.exe] === "" && dev !== "-" ? ev.filename : unescapeField(f[E2.exe]);
     ev.dev = dev === "-" ? null : dev;
     ev.ino = f[E2.ino] === "-" ? null : decimal(f[E2.ino], "ino");
     ev.redact = unescapeField(f[E2.redact]);
@@ -528,9 +534,9 @@ export function encodeExec(ev: ExecEvent): string {
     f[E2.xid] = ev.xid ?? "0";
     f[E2.pxid] = ev.pxid ?? "0";
     f[E2.mntns] = String(ev.mntns ?? 0);
-    f[E2.pidns] = String(ev.pidns ?? 0);
-    f[E2.userns] = String(ev.userns ?? 0);
-    f[E2.exe] = escapeField(ev.exe ?? "");
+    f[E2.pidns] = ev.pidns === INIT_NS.pid ? "" : String(ev.pidns ?? 0);
+    f[E2.userns] = ev.userns === INIT_NS.user ? "" : String(ev.userns ?? 0);
+    f[E2.exe] = ev.dev != null && ev.exe === ev.filename ? "" : escapeField(ev.exe ?? "");
     f[E2.dev] = ev.dev ?? "-";
     f[E2.ino] = ev.ino ?? "-";
     f[E2.redact] = escapeField(ev.redact ?? "");

@@ -182,3 +182,38 @@ Deno.test("execId() names the image for E2 and the process for E1", () => {
   assert.equal(execId(e1), `${e1.boot_id}-682676141202-3395`);
   assert.equal(parentExecId(e1), `${e1.boot_id}-18446744073709551615-3366`);
 });
+
+Deno.test("encodeExec() writes the initial pid/user namespaces and an exe equal to the filename as empty fields; decodeLine() restores them", async () => {
+  const { execEvent } = await import("./exec_event.ts");
+  const { INIT_NS } = await import("./log_codec.ts");
+  const ev = execEvent({
+    time_ns: "1795879313215897025",
+    filename: "/usr/bin/ls",
+    exe: "/usr/bin/ls",
+    dev: "254:0",
+    ino: "1234",
+    mntns: 4026531840,
+    pidns: INIT_NS.pid,
+    userns: INIT_NS.user,
+    argv: ["ls"],
+  });
+  const f = encodeExec(ev).split("\t");
+  assert.deepEqual([f[E2.mntns], f[E2.pidns], f[E2.userns], f[E2.exe]], ["4026531840", "", "", ""]);
+  const back = decodeLine(encodeExec(ev)) as ExecEvent;
+  assert.equal(back.exe, "/usr/bin/ls");
+  assert.equal(back.pidns, INIT_NS.pid);
+  assert.equal(back.userns, INIT_NS.user);
+  // another exe, other namespaces, or no file: written out
+  const other = decodeLine(
+    encodeExec({ ...ev, exe: "/usr/bin/busybox", pidns: 4026532300, userns: 4026532301 }),
+  ) as ExecEvent;
+  assert.deepEqual([other.exe, other.pidns, other.userns], [
+    "/usr/bin/busybox",
+    4026532300,
+    4026532301,
+  ]);
+  const failed = decodeLine(
+    encodeExec({ ...ev, ret: -2, exe: "", dev: null, ino: null }),
+  ) as ExecEvent;
+  assert.equal(failed.exe, "");
+});
