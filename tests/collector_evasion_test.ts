@@ -442,3 +442,21 @@ Deno.test("collector runs on with pin_error in its open record when the pin dir 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("collector runs on with pin_error when the pin dir is not on bpffs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sa-evade-" });
+  await Deno.mkdir(`${dir}/pins`, { mode: 0o700 });
+  const c = new Collector(`${dir}/audit.log`, [], `${dir}/pins`);
+  try {
+    await c.ready();
+    const st = await c.stop();
+    assert.equal(st.code, 0, st.stderr);
+    const r = await records(`${dir}/audit.log`);
+    const open = r.stats.find((s) => s.reason === "open")!;
+    assert.match(open.values.pin_error, /^Cannot pin in ".*\/pins": /);
+    assert.ok(r.stats.some((s) => s.reason === "exit"), "captured and stopped as usual");
+  } finally {
+    await c.stop().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

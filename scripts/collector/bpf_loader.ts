@@ -248,8 +248,17 @@ export function loadExec(
     try {
       return loadOnce(objectPath, knobs, ringBytes, libbpfPath, pins);
     } catch (e) {
-      if (!(e instanceof BpfError) || e.errno !== EAGAIN || attempt >= 5) throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
+      if (e instanceof BpfError && e.errno === EAGAIN && attempt < 5) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
+        continue;
+      }
+      if (pins.dir === "") throw e;
+      // a pin dir libbpf cannot use (not on bpffs, say): capture without pinned counters
+      pins = {
+        dir: "",
+        reset: false,
+        error: `Cannot pin in "${pins.dir}": ${(e as Error).message.split("\n")[0]}`,
+      };
     }
   }
 }
