@@ -17,6 +17,8 @@ const USAGE = `usage: collect [--log FILE] [options]     capture execs until SIG
   --max-arg-bytes N       argv bytes captured per event, 16..16383 (default 8192)
   --ring-mb N             ring buffer MiB, a power of two (default 2)
   --no-cwd                do not resolve relative filenames with the cwd
+  --no-ia32               no programs on every syscall for 32-bit execs (ia32, int $0x80):
+                          those then show as successes only, syscall unknown; open says ia32=0
   --redact-keys W,W,...   words whose values are hidden in argv (default: password,
                           passwd,secret,token,apikey,api_key,... see redact.ts)
   --no-redact             keep argv as it is, secrets included
@@ -61,7 +63,7 @@ try {
       "key-dir",
       "escrow-public-key",
     ],
-    boolean: ["no-cwd", "no-redact", "no-chain", "check", "help"],
+    boolean: ["no-cwd", "no-ia32", "no-redact", "no-chain", "check", "help"],
     alias: { h: "help" },
   }).values;
 } catch (e) {
@@ -92,6 +94,7 @@ try {
     maxArgsBytes: int(args["max-arg-bytes"], "max-arg-bytes"),
     ringBytes: ringMb === undefined ? undefined : ringMb * 1024 * 1024,
     captureCwd: !args["no-cwd"],
+    ia32: !args["no-ia32"],
     redactKeys: args["no-redact"]
       ? []
       : str(args["redact-keys"])?.split(",").map((w) => w.trim()).filter((w) => w),

@@ -70,10 +70,11 @@ async function exec(cmd: string, args: string[], cwd?: string) {
 async function capture(
   act: (dir: string, marker: string) => Promise<void>,
   done: (exec: ExecEvent[], marker: string) => boolean,
+  extra: string[] = [],
 ) {
   const dir = await Deno.makeTempDir({ prefix: "sa-evade-" });
   const marker = `m${crypto.randomUUID().slice(0, 8)}`;
-  const c = new Collector(`${dir}/audit.log`);
+  const c = new Collector(`${dir}/audit.log`, extra);
   try {
     await c.ready();
     await act(dir, marker);
@@ -135,6 +136,27 @@ Deno.test("collector records a 32-bit program's failed and successful execve as 
     pid = x.pid;
   }, (e, m) => e.some((x) => x.argv[1] === m && x.ret === 0 && x.syscall === "execve32"));
   await assertCompatPair(r.exec, pid, "/nonexistent/sa32", r.marker);
+});
+
+Deno.test("collector --no-ia32 attaches nothing for 32-bit syscalls: the success only, syscall unknown, open says ia32=0", async () => {
+  const { exec32 } = await build();
+  let pid = 0;
+  const r = await capture(
+    async (_dir, m) => {
+      const x = await exec(exec32, ["/nonexistent/sa32", "/bin/true", m]);
+      assert.equal(x.code, 0);
+      pid = x.pid;
+    },
+    (e, m) => e.some((x) => x.argv[1] === m && x.ret === 0),
+    ["--no-ia32"],
+  );
+  const mine = r.exec.filter((e) => e.pid === pid && e.argv[1] === r.marker);
+  assert.deepEqual(
+    mine.map((e) => [e.syscall, e.ret]),
+    [["", 0]],
+    "the failed attempt is not seen",
+  );
+  assert.equal(r.stats.find((s) => s.reason === "open")!.values.ia32, "0");
 });
 
 Deno.test("collector records int $0x80 execve from a 64-bit program as execve32", async () => {

@@ -426,8 +426,10 @@ Deno.test("class syscall_audit writes the redaction site key root-only without s
     const again = await puppetApply(work, manifest(r, keys));
     assert.equal(again.code, 0, again.output);
     // unset: both files go (the collector then hashes nothing and escrows in clear, with warnings)
-    const unset = await puppetApply(work, manifest(r));
+    const unset = await puppetApply(work, manifest(r, "ia32 => false,"));
     assert.equal(unset.code, 2, unset.output);
+    const unit = await Deno.readTextFile(`${r}/etc/systemd/system/syscall-audit-collector.service`);
+    assert.match(unit, /^ExecStart=.* --redact-key-file \S+ --no-ia32 --max-arg-bytes 4096 /m);
     for (const f of ["redact.key", "escrow.pub"]) {
       assert.equal(
         await Deno.stat(`${r}/etc/syscall-audit/${f}`).then(() => true, () => false),

@@ -49,6 +49,12 @@ export interface Knobs {
   wakeupIntervalNs: number;
   /** resolve relative filenames with the cwd. @default {true} */
   captureCwd: boolean;
+  /**
+   * attach the 32-bit exec programs (tp_btf sys_enter/sys_exit: ia32 binaries and `int $0x80`).
+   * They run on every system call of the host (bench/results/syscall_tax.md); false leaves
+   * 32-bit execs to sched_process_exec alone (successes only, syscall unknown). @default {true}
+   */
+  ia32: boolean;
 }
 
 /** The knobs' defaults (the collector's, and what `--check` loads with). */
@@ -58,7 +64,11 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = {
   wakeupBytes: (2 << 20) / 4,
   wakeupIntervalNs: 900e6,
   captureCwd: true,
+  ia32: true,
 };
+
+/** The programs that run on every system call, attached only with `ia32`. */
+const COMPAT_PROGRAMS = new Set(["enter_compat", "exit_compat"]);
 
 /** Sum of the per-CPU kernel counters. */
 export interface KernelCounters {
@@ -418,6 +428,7 @@ function loadOnce(
     );
     for (const p of order) {
       const name = cString(bpf.bpf_program__name(p));
+      if (!knobs.ia32 && COMPAT_PROGRAMS.has(name)) continue;
       const link = bpf.bpf_program__attach(p);
       if (link === null) {
         for (const l of links) bpf.bpf_link__destroy(l);

@@ -51,7 +51,8 @@ class syscall_audit::collector {
       '--key-dir', "${syscall_audit::state_dir}/keys",
       '--escrow-public-key', "${syscall_audit::config_dir}/escrow.pub",
       '--redact-key-file', "${syscall_audit::config_dir}/redact.key",
-    ] + $redact_args + $syscall_audit::collector_args
+    ] + $redact_args + ($syscall_audit::ia32 ? { true => [], default => ['--no-ia32'] }) +
+      $syscall_audit::collector_args
 
     file { $unit:
       ensure  => file,

@@ -53,6 +53,10 @@
 #   Hide secrets in argv (`key=value`, the value after `--password`, URL passwords).
 # @param redact_keys
 #   Words whose values are hidden, instead of the collector's list (empty: its list).
+# @param ia32
+#   Record 32-bit execs (ia32 binaries, `int $0x80`) with their syscall, failed ones too. Its two
+#   programs run on every system call of the host (bench/results/syscall_tax.md); `false`
+#   (`--no-ia32`) is for syscall-heavy hosts that accept seeing 32-bit execs as successes only.
 # @param redact_site_key
 #   The site key of the redacted values' hashes (hex, 32 digits or more), the same on every host
 #   so that one secret hashes alike fleet-wide (two uses of one secret tell from two secrets); give
@@ -122,6 +126,7 @@ class syscall_audit (
   Syscall_audit::Path             $log_file,
   Boolean                         $redact,
   Array[Pattern[/\A[A-Za-z0-9_-]+\z/]] $redact_keys,
+  Boolean                         $ia32,
   Optional[Variant[Sensitive[Pattern[/\A[0-9a-fA-F]{32,}\z/]], Pattern[/\A[0-9a-fA-F]{32,}\z/]]] $redact_site_key,
   Optional[Pattern[/\A-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+\/=\n]+-----END PUBLIC KEY-----\n?\z/]] $escrow_public_key,
   Optional[Integer[1, 1024]]      $ring_mib,
