@@ -784,13 +784,37 @@ class Collector {
   }
 }
 
+let collectors = 0;
+
 async function startCollector(
   scope: Scope,
   log: string,
   extra: string[] = [],
 ): Promise<Collector> {
-  const task = new Bg(Deno.execPath(), ["task", "collect", "--log", log, ...extra]);
+  // its escrowed keys and pinned counters beside the log, not in the host's own places
+  const own = `${log}.state`;
+  const pins = `/sys/fs/bpf/sa-bench-${Deno.pid}-${++collectors}`;
+  const task = new Bg(Deno.execPath(), [
+    "task",
+    "collect",
+    "--log",
+    log,
+    "--key-dir",
+    `${own}/keys`,
+    "--pin-dir",
+    pins,
+    ...extra,
+  ]);
   let pid: number | undefined;
+  scope.defer("remove its state", () => {
+    for (const d of [own, pins]) {
+      try {
+        Deno.removeSync(d, { recursive: true });
+      } catch {
+        // not made
+      }
+    }
+  });
   scope.defer("stop collector", () => pid ? new Collector(task, pid).stop() : task.stop());
   const ok = await waitFor(() => {
     if (task.exited) return true;
