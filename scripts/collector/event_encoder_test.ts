@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeLine, encodeExec, type ExecEvent } from "../lib/log_codec.ts";
-import { bytesToText } from "../lib/text_bytes.ts";
+import { bytesToText, concatBytes } from "../lib/text_bytes.ts";
 import { divmod1e9, ExecLineEncoder } from "./event_encoder.ts";
 import type { ArgvRedactor } from "./argv_redactor.ts";
 import {
@@ -55,10 +55,10 @@ interface Raw {
 /** Lays out a `struct event` record the way the kernel program does. */
 function record(r: Raw): Uint8Array {
   const cwd = r.cwd.length
-    ? concat(r.cwd.map((c) => concat([c, new Uint8Array([0])])))
+    ? concatBytes(r.cwd.map((c) => concatBytes([c, new Uint8Array([0])])))
     : new Uint8Array();
   const exe = r.exe?.length
-    ? concat(r.exe.map((c) => concat([c, new Uint8Array([0])])))
+    ? concatBytes(r.exe.map((c) => concatBytes([c, new Uint8Array([0])])))
     : new Uint8Array();
   const buf = new Uint8Array(
     EV.size + cwd.length + r.filename.length + r.args.length + exe.length,
@@ -104,16 +104,6 @@ function record(r: Raw): Uint8Array {
   buf.set(r.args, EV.size + cwd.length + r.filename.length);
   buf.set(exe, EV.size + cwd.length + r.filename.length + r.args.length);
   return buf;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function encodeOne(
@@ -221,7 +211,7 @@ Deno.test("ExecLineEncoder.encode() escapes hostile bytes in every string field"
       comm: hostile.subarray(0, 6),
       pcomm: te.encode("p\tq"),
       filename: hostile,
-      args: concat([hostile, new Uint8Array([0])]),
+      args: concatBytes([hostile, new Uint8Array([0])]),
     })).trimEnd(),
   ) as ExecEvent;
   assert.equal(ev.type, "exec");

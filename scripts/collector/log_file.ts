@@ -41,6 +41,7 @@
  * @module
  */
 
+import { concatBytes } from "../lib/text_bytes.ts";
 import { cstr, errnoText, lastErrno, openLibc } from "./libbpf_ffi.ts";
 
 export interface LogFileOptions {
@@ -453,7 +454,7 @@ export class AuditLogFile {
       this.#recovered = true;
     }
     if (this.#held.length) {
-      const held = concat(this.#held);
+      const held = concatBytes(this.#held);
       const n = this.#heldLines;
       this.#held = [];
       this.#heldBytes = 0;
@@ -569,17 +570,6 @@ export class AuditLogFile {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** The `S1` lines of a buffer of whole lines. */
 function statsLines(data: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -591,5 +581,5 @@ function statsLines(data: Uint8Array): Uint8Array {
     }
     start = end;
   }
-  return concat(parts);
+  return concatBytes(parts);
 }

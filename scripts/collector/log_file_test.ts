@@ -1,6 +1,7 @@
 /**
  * The log writer on real files, a real tmpfs and a real ext4 image (root).
  */
+import { concatBytes } from "../lib/text_bytes.ts";
 import assert from "node:assert/strict";
 import { AuditLogFile, freeBytes } from "./log_file.ts";
 
@@ -19,16 +20,6 @@ async function withDir(fn: (dir: string) => Promise<void> | void, prefix = "sa-l
 async function sh(cmd: string, ...args: string[]) {
   const out = await new Deno.Command(cmd, { args }).output();
   assert.equal(out.code, 0, `${cmd} ${args.join(" ")}: ${td.decode(out.stderr)}`);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function lines(...l: string[]): Uint8Array {
@@ -204,7 +195,7 @@ Deno.test("AuditLogFile.write() reports the written prefix of a partial write on
       const file = await Deno.readFile(path);
       assert.ok(file.length > 0 && file.length < n * 1003, `${file.length} bytes`);
       assert.ok(seen.length >= 1);
-      assert.deepEqual(concat(seen), file);
+      assert.deepEqual(concatBytes(seen), file);
       const whole = file.filter((b) => b === 0x0a).length;
       assert.equal(log.counters.write_lost, n - whole);
     } finally {
@@ -277,7 +268,7 @@ Deno.test("AuditLogFile.write() holds the lines for the next file while a reopen
     }
     const file = await Deno.readTextFile(path);
     assert.equal(file, "E2\theld1\t.\nS1\theld2\t.\nE2\tafter\t.\n");
-    assert.equal(td.decode(concat(seen)), file);
+    assert.equal(td.decode(concatBytes(seen)), file);
   });
 });
 

@@ -120,3 +120,15 @@ export function textToBytes(s: string): Uint8Array {
   }
   return new Uint8Array(parts);
 }
+
+/** The byte strings one after the other (the one part itself when there is only one). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concatBytes } from "../lib/text_bytes.ts";
 import { gzipSync } from "node:zlib";
 import { ChainWriter, keyId } from "./chain.ts";
 import { newRunKey } from "./escrow.ts";
@@ -60,23 +61,13 @@ export class SimLog {
   async save(dir: string, gzipIndex = -1): Promise<string[]> {
     const paths: string[] = [];
     for (let i = 0; i < this.files.length; i++) {
-      const bytes = concat(this.files[i]);
+      const bytes = concatBytes(this.files[i]);
       const p = `${dir}/audit.log.${i}${i === gzipIndex ? ".gz" : ""}`;
       await Deno.writeFile(p, i === gzipIndex ? gzipSync(bytes) : bytes);
       paths.push(p);
     }
     return paths;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Three files: open, events and periodic records, two rotations, exit. */
