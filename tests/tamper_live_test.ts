@@ -210,3 +210,25 @@ Deno.test("collector --no-chain writes plain stats records and escrows no key", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("collector with an escrow public key file that is not a key warns once and escrows in clear", async () => {
+  await buildExecs();
+  const dir = await Deno.makeTempDir({ prefix: "sa-badkey-" });
+  await Deno.writeTextFile(`${dir}/escrow.pub`, "not a PEM key\n");
+  const c = new Collector(`${dir}/audit.log`, ["--escrow-public-key", `${dir}/escrow.pub`]);
+  try {
+    await c.ready();
+    const st = await c.stop();
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(
+      st.stderr,
+      /^collect: escrow public key ".*escrow\.pub" is not a usable public key \(.+\): the chain's first key is escrowed in clear$/m,
+    );
+    const escrows = [...Deno.readDirSync(`${dir}/keys`)].map((e) => `${dir}/keys/${e.name}`);
+    assert.equal(escrows.length, 1);
+    assert.equal(parseEscrow(await Deno.readTextFile(escrows[0]), escrows[0]).alg, "clear");
+  } finally {
+    await c.stop().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

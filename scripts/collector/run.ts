@@ -19,6 +19,7 @@
  * @module
  */
 
+import { createPublicKey } from "node:crypto";
 import { encodeStats } from "../lib/log_codec.ts";
 import { ChainWriter } from "../tamper/chain.ts";
 import {
@@ -452,14 +453,26 @@ function siteKey(path: string, warn: (l: string) => void): Uint8Array | null {
   }
 }
 
-/** The escrow public key's PEM, or null (one warning) when there is none. */
+/** The escrow public key's PEM, or null (one warning) when there is none or it is not a key. */
 function readPublicKey(path: string, warn: (l: string) => void): string | null {
+  let pem: string;
   try {
-    return Deno.readTextFileSync(path);
+    pem = Deno.readTextFileSync(path);
   } catch (e) {
     warn(
       `collect: no escrow public key "${path}" (${
         (e as Error).name
+      }): the chain's first key is escrowed in clear`,
+    );
+    return null;
+  }
+  try {
+    createPublicKey(pem); // a bad key file must not stop the audit: escrow in clear, say so
+    return pem;
+  } catch (e) {
+    warn(
+      `collect: escrow public key "${path}" is not a usable public key (${
+        (e as Error).message
       }): the chain's first key is escrowed in clear`,
     );
     return null;
