@@ -41,8 +41,20 @@ export interface Origin {
 /** A decoded record with its origin. */
 export type HostedRecord = AuditRecord & Origin;
 
-/** A line that did not decode (torn, unknown version, malformed, too long), with its origin. */
-export type HostedBadLine = BadLine & Origin;
+/**
+ * A line no job gets as a record, with its origin and why: `torn`,
+ * `unknown-version`, `unknown-kind`, `malformed` (the codec's reasons),
+ * `line_too_long` (over the cap, not read), `outside_day` (a good record
+ * whose time is not in the analysed day: `time_ns` says when).
+ */
+export interface HostedBadLine extends Origin {
+  type: "bad";
+  reason: BadLine["reason"] | "unknown-kind" | "line_too_long" | "outside_day";
+  detail: string;
+  time_ns?: string;
+  /** the record, for `outside_day` */
+  record?: AuditRecord;
+}
 
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };

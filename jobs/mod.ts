@@ -1,24 +1,45 @@
 /**
- * The jobs, by name.
+ * The jobs, by name, and how a run's selection is made.
  *
  * @module
  */
 
-import type { JobFactory } from "./job.ts";
-import { factory as suspiciousExec } from "./suspicious_exec.ts";
+import { type Job, type JobSpec, parseParams } from "./job.ts";
+import { spec as suspiciousExec } from "./suspicious_exec.ts";
 
 export * from "./job.ts";
 
-/** Every job: name -> factory taking its parameters. */
-export const JOBS: Record<string, JobFactory> = {
-  suspicious_exec: suspiciousExec,
-};
+/** Every job, in the order they run (and their tables are listed). */
+export const JOBS: readonly JobSpec[] = [suspiciousExec];
 
-/** The job `name` with `params`; a TypeError naming the known jobs otherwise. */
-export function jobByName(name: string, params: Record<string, string> = {}) {
-  const f = JOBS[name];
-  if (!f) {
-    throw new TypeError(`Unknown job "${name}": known jobs are ${Object.keys(JOBS).join(", ")}`);
-  }
-  return f(params);
+/**
+ * The jobs `names` (default: all) with `params` (`<job>.<name>=value`);
+ * a RangeError naming the problem for an unknown job or parameter.
+ */
+export function makeJobs(names?: readonly string[], params: readonly string[] = []): Job[] {
+  const specs = names === undefined ? [...JOBS] : names.map((n) => {
+    const s = JOBS.find((j) => j.name === n);
+    if (!s) {
+      throw new RangeError(
+        `Unknown job "${n}": known jobs are ${JOBS.map((j) => j.name).join(", ")}`,
+      );
+    }
+    return s;
+  });
+  const values = parseParams(specs, params);
+  return specs.map((s) => s.create(values.get(s.name)!));
+}
+
+/** What the driver needs of the selected jobs: tables and side inputs (the `--describe` output). */
+export function describe(jobs: readonly Job[]) {
+  return {
+    jobs: jobs.map((j) => ({
+      name: j.name,
+      description: j.description,
+      steps: j.steps.length,
+      sideInputs: j.sideInputs ?? [],
+      wantsKeys: j.file !== undefined,
+    })),
+    tables: jobs.flatMap((j) => j.tables.map((t) => ({ ...t, job: j.name }))),
+  };
 }

@@ -1,21 +1,21 @@
 /**
  * The seed's job: executions of tools often used by attackers (ncat, nc,
  * wget, curl, base64, socat), counted per (parent comm, basename of the
- * program), keeping the pairs seen more than a threshold.
+ * program), keeping the pairs seen more than a threshold. Table
+ * `suspicious_exec`.
  *
- * Parameters: `commands` (comma-separated, default the seed's set),
- * `threshold` (keep counts greater than this, default 10).
+ * Parameters: `suspicious_exec.commands` (comma-separated, default the
+ * seed's set), `suspicious_exec.threshold` (keep counts greater than this,
+ * default 10).
  *
  * @module
  */
 
-import type { Job, JobFactory } from "./job.ts";
+import type { Job, JobSpec, Table } from "./job.ts";
 
 /** The seed's set. */
 export const DEFAULT_COMMANDS = ["ncat", "nc", "wget", "curl", "base64", "socat"] as const;
 export const DEFAULT_THRESHOLD = 10;
-
-type Key = [string, string];
 
 /** One output row. */
 export interface SuspiciousRow {
@@ -38,43 +38,72 @@ export interface SuspiciousOptions {
   threshold?: number;
 }
 
+export const SUSPICIOUS_TABLE: Table = {
+  name: "suspicious_exec",
+  description: "executions of attack tools per (parent comm, program), counts over the threshold",
+  csv: true,
+  columns: [
+    { name: "parent", type: "string", description: "comm of the parent process" },
+    { name: "command", type: "string", description: "basename of the program executed" },
+    { name: "count", type: "long", description: "executions on the day" },
+  ],
+};
+
 /** The job, with its options. */
-export function suspiciousExec(o: SuspiciousOptions = {}): Job<Key, number, SuspiciousRow> {
+export function suspiciousExec(o: SuspiciousOptions = {}): Job {
   const commands = new Set(o.commands ?? DEFAULT_COMMANDS);
   const threshold = o.threshold ?? DEFAULT_THRESHOLD;
+  const sum = (values: Iterable<unknown>) => {
+    let n = 0;
+    for (const v of values) n += v as number;
+    return n;
+  };
   return {
     name: "suspicious_exec",
     description: `executions of ${[...commands].join(", ")} per parent, counts over ${threshold}`,
-    schema: [
-      { name: "parent", type: "string", description: "comm of the parent process" },
-      { name: "command", type: "string", description: "basename of the program executed" },
-      { name: "count", type: "long", description: "executions on the day" },
-    ],
-    map(r, emit, ctx) {
+    tables: [SUSPICIOUS_TABLE],
+    map(r, out, ctx) {
       if (r.type !== "exec") return;
       const command = basename(r.filename);
       if (!commands.has(command)) return;
       ctx.counters.inc("suspicious_exec", "matched");
-      emit([r.pcomm, command], 1);
+      out.emit([r.pcomm, command], 1);
     },
-    combine(key, values, emit) {
-      emit(key, values.reduce((a, b) => a + b, 0));
-    },
-    reduce([parent, command], values, emit) {
-      const count = values.reduce((a, b) => a + b, 0);
-      if (count > threshold) emit({ parent, command, count });
-    },
+    steps: [{
+      combine(key, values, emit) {
+        emit(key, sum(values));
+      },
+      reduce(key, values, out) {
+        const [parent, command] = key as [string, string];
+        const count = sum(values);
+        if (count > threshold) out.row("suspicious_exec", { parent, command, count });
+      },
+    }],
   };
 }
 
-/** From `--param commands=a,b --param threshold=N`. */
-export const factory: JobFactory = (params) => {
-  const t = params.threshold;
-  if (t !== undefined && !/^\d+$/.test(t)) {
-    throw new RangeError(`suspicious_exec: threshold must be a whole number: got "${t}"`);
-  }
-  return suspiciousExec({
-    commands: params.commands?.split(",").map((s) => s.trim()).filter(Boolean),
-    threshold: t === undefined ? undefined : Number(t),
-  }) as unknown as ReturnType<JobFactory>;
+/** The job's spec: `--param suspicious_exec.commands=a,b --param suspicious_exec.threshold=N`. */
+export const spec: JobSpec = {
+  name: "suspicious_exec",
+  description: "the seed's job: attack tools per parent over a threshold",
+  params: {
+    commands: {
+      description: "program names to count, comma-separated",
+      default: DEFAULT_COMMANDS.join(","),
+    },
+    threshold: {
+      description: "keep pairs counted more than this",
+      default: String(DEFAULT_THRESHOLD),
+    },
+  },
+  create(params) {
+    const t = params.threshold;
+    if (t !== undefined && !/^\d+$/.test(t)) {
+      throw new RangeError(`suspicious_exec.threshold must be a whole number: got "${t}"`);
+    }
+    return suspiciousExec({
+      commands: params.commands?.split(",").map((s) => s.trim()).filter(Boolean),
+      threshold: t === undefined ? undefined : Number(t),
+    });
+  },
 };

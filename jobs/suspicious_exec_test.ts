@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { execLine } from "./testing.ts";
 import { synthLines } from "../scripts/lib/synth_log.ts";
 import { runInMemory } from "./engine/memory.ts";
-import { basename, factory, suspiciousExec } from "./suspicious_exec.ts";
+import { basename, spec, suspiciousExec } from "./suspicious_exec.ts";
+
+const rowsOf = (r: ReturnType<typeof runInMemory>) => r.tables.get("suspicious_exec");
 
 Deno.test("basename() takes the last path element", () => {
   assert.equal(basename("/usr/bin/nc"), "nc");
@@ -18,7 +20,9 @@ Deno.test("suspiciousExec() counts (parent, command) over the threshold", () => 
     ...Array.from({ length: 12 }, (_, i) => execLine("python3", "./nc", i)),
     ...Array.from({ length: 50 }, (_, i) => execLine("bash", "/usr/bin/ls", i)),
   ];
-  const { rows, counters } = runInMemory(suspiciousExec(), [{ host: "h1", lines }]);
+  const r = runInMemory([suspiciousExec()], [{ host: "h1", lines }]);
+  const { counters } = r;
+  const rows = rowsOf(r);
   assert.deepStrictEqual(rows, [
     { parent: "bash", command: "curl", count: 11 },
     { parent: "python3", command: "nc", count: 12 },
@@ -27,14 +31,14 @@ Deno.test("suspiciousExec() counts (parent, command) over the threshold", () => 
   assert.equal(counters.values.get("input/records"), 83);
 });
 
-Deno.test("factory() takes the command set and threshold as parameters", () => {
-  const job = factory({ commands: "ls, cat", threshold: "2" });
+Deno.test("spec.create() takes the command set and threshold as parameters", () => {
+  const job = spec.create({ commands: "ls, cat", threshold: "2" });
   const lines = [1, 2, 3].map((s) => execLine("bash", "/bin/ls", s));
-  assert.deepStrictEqual(runInMemory(job, [{ host: "h", lines }]).rows, [
+  assert.deepStrictEqual(rowsOf(runInMemory([job], [{ host: "h", lines }])), [
     { parent: "bash", command: "ls", count: 3 },
   ]);
   assert.throws(
-    () => factory({ threshold: "many" }),
+    () => spec.create({ threshold: "many" }),
     /threshold must be a whole number: got "many"/,
   );
 });
@@ -45,7 +49,7 @@ Deno.test("suspiciousExec() on a generated day equals a straightforward count of
     host: `host-${h}`,
     lines: [...synthLines({ startNs: start, count: 2000, meanGapMs: 40_000, seed: h + 7 })],
   }));
-  const { rows } = runInMemory(suspiciousExec(), inputs, { day: "2026-11-27" });
+  const rows = rowsOf(runInMemory([suspiciousExec()], inputs, { day: "2026-11-27" }));
   // by hand, from docs/log-format.md: E1 field 10 is the parent's comm, 23 the filename
   const counts = new Map<string, number>();
   for (const { lines } of inputs) {

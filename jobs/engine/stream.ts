@@ -1,115 +1,151 @@
 /**
- * The Hadoop Streaming contract used by the Spark driver (RDD.pipe): text
- * lines in, text lines out, one process per partition.
- *
- * Map side, input:   `<host, percent-encoded>\t<raw log line>`
- *           output:  `<key JSON>\t<value JSON>` (after the job's combiner)
- * Reduce side, input (sorted by key text): `<key JSON>\t<value JSON>`
- *           output:  one JSON object per row
- * Both sides end with one line `\u0000counters\t<JSON {"group/name": n}>`,
- * which the driver sums and prints.
- *
- * JSON text never holds a tab or a newline, so the first tab splits a line.
+ * The Spark side of the engine: the map and reduce loops of the Deno
+ * process the driver pipes each partition through (protocol.ts), reading
+ * stdin and writing stdout synchronously (a reducer's Iterable of values
+ * pulls lines from stdin as it goes).
  *
  * @module
  */
 
-import { CounterMap, type Job, type Json } from "../job.ts";
-import { decodeInput } from "./input.ts";
-import { addToGroup, compareText } from "./memory.ts";
+import type { Job, Json } from "../job.ts";
+import { MapRunner } from "./map_runner.ts";
+import { reduceLines } from "./reduce_runner.ts";
+import { COUNTERS_PREFIX, END, FILE, KEY, KV, LONG, safeDecode, SIDE } from "./protocol.ts";
 
-/** Prefix of the counters line. */
-export const COUNTERS_PREFIX = "\u0000counters\t";
+/** Something with a synchronous read, like Deno.stdin. */
+export interface SyncReader {
+  readSync(p: Uint8Array): number | null;
+}
+/** Something with a synchronous write, like Deno.stdout. */
+export interface SyncWriter {
+  writeSync(p: Uint8Array): number;
+}
 
-/** Map-side buffering: combine and flush when this many keys are held. */
-const MAX_KEYS = 50_000;
-
-/** The map side over input lines; yields output lines (without "\n"). */
-export async function* mapSide<K extends Json, V extends Json, R>(
-  job: Job<K, V, R>,
-  lines: AsyncIterable<string> | Iterable<string>,
-  options: { day?: string } = {},
-): AsyncGenerator<string> {
-  const counters = new CounterMap();
-  const ctx = { counters };
-  const held = new Map<string, { key: K; values: V[] }>();
-  const out: string[] = [];
-  const emit = job.combine
-    ? (key: K, value: V) => addToGroup(held, key, value)
-    : (key: K, value: V) => out.push(`${JSON.stringify(key)}\t${JSON.stringify(value)}`);
-  const flush = function* () {
-    for (const g of held.values()) {
-      job.combine!(
-        g.key,
-        g.values,
-        (key, value) => out.push(`${JSON.stringify(key)}\t${JSON.stringify(value)}`),
-        ctx,
-      );
+/**
+ * Lines of a reader (without "\n"; a last line without one too). Linear in
+ * the input: LF is searched in each new chunk only. The driver caps lines,
+ * so a line here fits in memory.
+ */
+export function* syncLines(r: SyncReader, chunkSize = 1 << 16): Generator<string> {
+  const dec = new TextDecoder();
+  const buf = new Uint8Array(chunkSize);
+  let parts: Uint8Array[] = [];
+  for (;;) {
+    const n = r.readSync(buf);
+    if (n === null || n === 0) break;
+    const view = buf.subarray(0, n);
+    let start = 0;
+    for (let i = view.indexOf(10, 0); i >= 0; i = view.indexOf(10, start)) {
+      const piece = view.subarray(start, i);
+      if (parts.length) {
+        parts.push(piece);
+        yield dec.decode(join(parts));
+        parts = [];
+      } else yield dec.decode(piece);
+      start = i + 1;
     }
-    held.clear();
-    yield* out.splice(0);
+    if (start < n) parts.push(view.slice(start));
+  }
+  if (parts.length) yield dec.decode(join(parts));
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Buffered line output to a writer. */
+export class LineWriter {
+  readonly #enc = new TextEncoder();
+  #buf: string[] = [];
+  #size = 0;
+  constructor(readonly w: SyncWriter) {}
+  write = (line: string): void => {
+    this.#buf.push(line);
+    this.#size += line.length + 1;
+    if (this.#size > 1 << 18) this.flush();
   };
-  const hostCache = new Map<string, string>();
-  for await (const line of lines) {
-    const tab = line.indexOf("\t");
-    if (tab < 0) {
-      counters.inc("input", "no_host");
+  flush(): void {
+    if (!this.#buf.length) return;
+    this.#buf.push("");
+    const b = this.#enc.encode(this.#buf.join("\n"));
+    this.#buf = [];
+    this.#size = 0;
+    for (let o = 0; o < b.length;) o += this.w.writeSync(b.subarray(o));
+  }
+}
+
+/** The map side over protocol input lines. */
+export function runMapSide(
+  jobs: readonly Job[],
+  lines: Iterable<string>,
+  out: (line: string) => void,
+  day?: string,
+): void {
+  const m = new MapRunner(jobs, day, out);
+  for (const l of lines) {
+    if (l.charCodeAt(0) !== 0) {
+      m.line(l);
       continue;
     }
-    const enc = line.slice(0, tab);
-    let host = hostCache.get(enc);
-    if (host === undefined) {
-      host = safeDecode(enc);
-      hostCache.set(enc, host);
-    }
-    const r = decodeInput(host, line.slice(tab + 1), options.day, counters);
-    if (r) job.map(r, emit, ctx);
-    if (held.size >= MAX_KEYS) yield* flush();
-    if (out.length) yield* out.splice(0);
+    const f = l.split("\t");
+    if (l.startsWith(FILE)) {
+      m.file({
+        kind: "start",
+        host: safeDecode(f[1]),
+        file: safeDecode(f[2]),
+        bytes: Number(f[3]),
+        conflict: f[4] && f[4] !== "-" ? f[4] : undefined,
+      });
+    } else if (l.startsWith(END)) {
+      m.file({
+        kind: "end",
+        host: safeDecode(f[1]),
+        file: safeDecode(f[2]),
+        lines: Number(f[3]),
+        error: f[4] && f[4] !== "-" ? safeDecode(f[4]) : undefined,
+      });
+    } else if (l.startsWith(LONG)) m.tooLong(Number(f[1]));
+    else if (l.startsWith(KEY)) {
+      m.file({
+        kind: "key",
+        host: safeDecode(f[1]),
+        file: safeDecode(f[2]),
+        text: new TextDecoder().decode(Uint8Array.from(atob(f[3] ?? ""), (c) => c.charCodeAt(0))),
+      });
+    } else if (l.startsWith(SIDE)) {
+      m.side(f[1], f[2], JSON.parse(f.slice(3).join("\t")) as Record<string, Json>);
+    } else m.counters.inc("input", "bad_markers");
   }
-  yield* flush();
-  yield COUNTERS_PREFIX + JSON.stringify(Object.fromEntries(counters.values));
+  m.end();
+  out(COUNTERS_PREFIX + JSON.stringify(Object.fromEntries(m.counters.values)));
 }
 
-/** The reduce side over key-sorted lines; yields one JSON row per line. */
-export async function* reduceSide<K extends Json, V extends Json, R>(
-  job: Job<K, V, R>,
-  lines: AsyncIterable<string> | Iterable<string>,
-): AsyncGenerator<string> {
-  const counters = new CounterMap();
-  const ctx = { counters };
-  const rows: string[] = [];
-  const emit = (row: R) => rows.push(JSON.stringify(row));
-  let keyText: string | undefined;
-  let key: K | undefined;
-  let values: V[] = [];
-  for await (const line of lines) {
-    const tab = line.indexOf("\t");
-    if (tab < 0) continue;
-    const k = line.slice(0, tab);
-    if (k !== keyText) {
-      if (keyText !== undefined) {
-        if (compareText(k, keyText) < 0) {
-          throw new RangeError(`reduce input is not sorted: ${k} after ${keyText}`);
-        }
-        job.reduce(key!, values, emit, ctx);
-        yield* rows.splice(0);
+/** The reduce side over sorted K lines (with their leading "K"). */
+export function runReduceSide(
+  jobs: readonly Job[],
+  lines: Iterable<string>,
+  out: (line: string) => void,
+  day?: string,
+): void {
+  const it = lines[Symbol.iterator]();
+  const stripped: Iterator<string> = {
+    next: () => {
+      for (;;) {
+        const r = it.next();
+        if (r.done) return r;
+        if (r.value.startsWith(KV)) return { done: false, value: r.value.slice(1) };
       }
-      keyText = k;
-      key = JSON.parse(k) as K;
-      values = [];
-    }
-    values.push(JSON.parse(line.slice(tab + 1)) as V);
-  }
-  if (keyText !== undefined) job.reduce(key!, values, emit, ctx);
-  yield* rows.splice(0);
-  yield COUNTERS_PREFIX + JSON.stringify(Object.fromEntries(counters.values));
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+    },
+  };
+  const counters = reduceLines(jobs, stripped, out, undefined, day);
+  out(COUNTERS_PREFIX + JSON.stringify(Object.fromEntries(counters.values)));
 }
