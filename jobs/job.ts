@@ -97,6 +97,8 @@ export interface Param {
   readonly description: string;
   /** shown in --help; the job applies it */
   readonly default?: string;
+  /** the value is a local file the job reads: the engine ships it to the executors */
+  readonly file?: boolean;
 }
 
 /**
@@ -147,7 +149,7 @@ export interface ReduceOut<K extends Json = Json, V extends Json = Json> {
 export interface Step<K extends Json = Json, V extends Json = Json> {
   /** map-side partial reduce (step 0 only): must emit values `reduce` accepts */
   combine?(key: K, values: V[], emit: (key: K, value: V) => void, ctx: JobContext): void;
-  /** `values` are read once, in the order they arrive; hold what you need, not the values */
+  /** `values` are read once, in no particular order; hold what you need, not the values */
   reduce(key: K, values: Iterable<V>, out: ReduceOut, ctx: JobContext): void;
 }
 

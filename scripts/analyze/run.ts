@@ -2,8 +2,9 @@
  * `deno task analyze`: the spark-submit wrapper. Finds Spark (SPARK_HOME,
  * spark-submit on PATH, or the project's own, installed by
  * scripts/spark_setup.sh), rebuilds the job bundle and the driver jar when
- * their sources changed, submits one Spark application per job with the deno
- * binary and the bundle as `--files` (executors need no Deno of their own),
+ * their sources changed, submits one Spark application for the day (every
+ * selected job over one decode) with the deno binary and the bundle as
+ * `--files` (executors need no Deno of their own),
  * shows progress, and returns a summary: rows, counters, where the results
  * are; or Spark's failure in one line with the log's path.
  *
@@ -17,19 +18,19 @@ const BUILD = `${ROOT}build/analyze`;
 export interface AnalyzeOptions {
   /** the UTC day, "2026-11-27" */
   date: string;
-  /** layout root: a local path, hdfs://... or webhdfs://... */
+  /** layout root (docs/hdfs-layout.md): a local path, hdfs://... or webhdfs://... */
   input: string;
-  /** results directory (local or hdfs://) */
+  /** results directory (local or hdfs://): `<output>/<table>/dt=D/`, `<output>/<table>-D.csv` */
   output: string;
   /** Spark master. @default "local[*]" */
   master?: string;
   /** jobs to run. @default every job */
   jobs?: string[];
-  /** job parameters, passed to every job (`name=value`) */
+  /** job parameters, `<job>.<name>=value` */
   params?: string[];
   /** reduce partitions. @default Spark's default parallelism */
   partitions?: number;
-  /** also save into this Hive table prefix (`db.prefix_`) when a metastore is configured */
+  /** also register each table as the Hive table `<prefix><table>` (a metastore configured) */
   hiveTablePrefix?: string;
   /** extra `--conf k=v` for spark-submit */
   conf?: string[];
@@ -37,20 +38,24 @@ export interface AnalyzeOptions {
   logDir?: string;
   /** progress lines. @default console.error */
   progress?: (line: string) => void;
-  /** count the tamper-evidence chains of the day's files (local and webhdfs:// inputs; chains.ts). @default true */
-  chains?: boolean;
-  /** PEM file of the private key that opens the escrowed chain keys. @default none */
-  chainPrivateKey?: string;
 }
 
-/** One job's result. */
-export interface JobResult {
-  job: string;
-  day: string;
+/** One table's result. */
+export interface TableResult {
   rows: number;
   parquet: string;
-  csv: string;
+  csv?: string;
+  hive?: string;
+}
+
+/** The run's result: one application for the day, every selected job. */
+export interface AnalyzeResult {
+  day: string;
+  jobs: string[];
+  tables: Record<string, TableResult>;
   counters: Record<string, number>;
+  /** side inputs not found and the like: not failures */
+  notes: string[];
   /** the deno binary the executors ran (shipped with --files) */
   executor_deno: string;
   seconds: number;
@@ -119,7 +124,7 @@ export async function build(sparkHome: string): Promise<{ bundle: string; jar: s
   const bundle = `${BUILD}/stream.js`;
   const src = Math.max(
     await newest(`${ROOT}jobs`, ".ts"),
-    await newest(`${ROOT}scripts/lib`, ".ts"),
+    await newest(`${ROOT}scripts`, ".ts"),
   );
   if ((await mtime(bundle)) < src) {
     await run(
@@ -143,139 +148,149 @@ export async function build(sparkHome: string): Promise<{ bundle: string; jar: s
   return { bundle, jar };
 }
 
-/** Runs the jobs; throws AnalyzeError with Spark's failure in one line. */
-export async function analyze(o: AnalyzeOptions): Promise<JobResult[]> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date) || Number.isNaN(Date.parse(o.date))) {
-    throw new RangeError(`--date must be a day like 2026-11-27: got "${o.date}"`);
+/** A strict calendar day ("2026-02-30" is not one). */
+export function checkDay(d: string): void {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(t) ||
+    new Date(t).toISOString().slice(0, 10) !== d
+  ) {
+    throw new RangeError(`--date must be a calendar day like 2026-11-27: got "${d}"`);
   }
+}
+
+/** Fails early when `--output` is an existing file (local paths; the driver checks hdfs://). */
+async function checkOutput(output: string): Promise<void> {
+  if (/^[a-z]+:\/\//.test(output) && !output.startsWith("file://")) return;
+  const p = output.replace(/^file:\/\//, "");
+  try {
+    const st = await Deno.stat(p);
+    if (!st.isDirectory) throw new RangeError(`--output "${output}" is a file, not a directory`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/**
+ * Runs the selected jobs (default all) over the day in ONE Spark
+ * application; throws RangeError for bad options (before Spark starts) and
+ * AnalyzeError with Spark's failure in one line.
+ */
+export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
+  checkDay(o.date);
+  await checkOutput(o.output);
+  // unknown jobs or parameters, unreadable parameter files: one line, before Spark
+  const { makeJobs, describe, JOBS } = await import("../../jobs/mod.ts");
+  const described = describe(makeJobs(o.jobs, o.params ?? []));
   const progress = o.progress ?? ((l: string) => console.error(l));
   const sparkHome = await findSparkHome();
   const { bundle, jar } = await build(sparkHome);
-  const jobArgs = (o.params ?? []).flatMap((p) => ["--job-arg", "--param", "--job-arg", p]);
-  const jobs = o.jobs ?? JSON.parse(
-    await run(Deno.execPath(), ["run", "--allow-read", bundle, "--list"], "listing the jobs"),
-  ) as string[];
   const logDir = o.logDir ?? `${BUILD}/logs`;
   await Deno.mkdir(logDir, { recursive: true });
-  // until the coverage job exists: the chains, counted here (chain/* counters of every job)
-  const chainCounters: Record<string, number> = {};
-  if (o.chains ?? true) {
-    const { countChains } = await import("./chains.ts");
-    const pem = o.chainPrivateKey ? await Deno.readTextFile(o.chainPrivateKey) : undefined;
-    try {
-      const c = await countChains(o.input, o.date, { privateKeyPem: pem });
-      if (c.skipped) progress(`analyze: ${c.skipped}`);
-      else Object.assign(chainCounters, c.counters);
-      for (const b of c.breaks.slice(0, 20)) progress(`analyze: chain: ${b}`);
-      if (c.breaks.length > 20) {
-        progress(
-          `analyze: chain: ... ${c.breaks.length - 20} more (deno task verify shows a host's)`,
-        );
-      }
-      if (c.unverifiable.length) {
-        progress(
-          `analyze: chain: ${c.unverifiable.length} stretches could not be checked (no key, or a day's first and last lines)`,
-        );
-      }
-    } catch (e) {
-      progress(`analyze: chains not counted: ${(e as Error).message}`);
-    }
-  }
-  const results: JobResult[] = [];
-  for (const job of jobs) {
-    const described = JSON.parse(
-      await run(
-        Deno.execPath(),
-        [
-          "run",
-          "--allow-read",
-          bundle,
-          "--job",
-          job,
-          "--describe",
-          ...jobArgs.filter((_, i) => i % 2),
-        ],
-        `job ${job}`,
-      ),
+  // file parameters travel with --files: executors read their own copy
+  const files = [Deno.execPath(), bundle];
+  const params = (o.params ?? []).map((p) => {
+    const m = /^([a-z0-9_]+)\.([a-z0-9_]+)=(.*)$/s.exec(p)!;
+    const spec = JOBS.find((j) => j.name === m[1])!;
+    if (!spec.params[m[2]]?.file || m[3] === "") return p;
+    const abs = m[3].startsWith("/") ? m[3] : `${Deno.cwd()}/${m[3]}`;
+    files.push(abs);
+    return `${m[1]}.${m[2]}=sparkfile:${abs.split("/").pop()}`;
+  });
+  const jobNames = described.jobs.map((j) => j.name);
+  const log = `${logDir}/analyze-${o.date}.log`;
+  const t0 = performance.now();
+  progress(
+    `analyze: ${jobNames.join(", ")} for ${o.date} on ${o.master ?? "local[*]"} (log: ${log})`,
+  );
+  const args = [
+    "--master",
+    o.master ?? "local[*]",
+    "--class",
+    "AuditJobDriver",
+    "--name",
+    `syscall-audit ${o.date}`,
+    "--files",
+    files.join(","),
+    "--conf",
+    "spark.ui.showConsoleProgress=false",
+    ...(o.conf ?? []).flatMap((c) => ["--conf", c]),
+    jar,
+    "--input",
+    o.input,
+    "--day",
+    o.date,
+    "--output",
+    o.output,
+    "--describe",
+    JSON.stringify(described),
+    "--jobs",
+    jobNames.join(","),
+    "--deno",
+    Deno.execPath().split("/").pop()!,
+    "--bundle",
+    "stream.js",
+    ...(o.partitions ? ["--partitions", String(o.partitions)] : []),
+    ...(o.hiveTablePrefix ? ["--hive-prefix", o.hiveTablePrefix] : []),
+    ...params.flatMap((p) => ["--param", p]),
+  ];
+  const { stdout, errorLines, success } = await sparkSubmit(sparkHome, args, log, progress);
+  const line = stdout.split("\n").find((l) => l.startsWith("SYSCALL_AUDIT_RESULT "));
+  if (!success || !line) {
+    const own = stdout.split("\n").find((l) => l.startsWith("SYSCALL_AUDIT_ERROR "));
+    throw new AnalyzeError(
+      `Spark failed for ${o.date}: ${
+        own ? own.slice("SYSCALL_AUDIT_ERROR ".length).slice(0, 300) : why(errorLines)
+      }`,
+      log,
     );
-    const log = `${logDir}/${job}-${o.date}.log`;
-    const t0 = performance.now();
-    progress(`analyze: ${job} for ${o.date} on ${o.master ?? "local[*]"} (log: ${log})`);
-    const args = [
-      "--master",
-      o.master ?? "local[*]",
-      "--class",
-      "AuditJobDriver",
-      "--name",
-      `syscall-audit ${job} ${o.date}`,
-      "--files",
-      `${Deno.execPath()},${bundle}`,
-      "--conf",
-      "spark.ui.showConsoleProgress=false",
-      "--conf",
-      "spark.sql.sources.partitionOverwriteMode=dynamic",
-      ...(o.conf ?? []).flatMap((c) => ["--conf", c]),
-      jar,
-      "--input",
-      o.input,
-      "--day",
-      o.date,
-      "--job",
-      job,
-      "--schema",
-      JSON.stringify(described.schema),
-      "--output",
-      o.output,
-      "--deno",
-      Deno.execPath().split("/").pop()!,
-      "--bundle",
-      "stream.js",
-      ...(o.partitions ? ["--partitions", String(o.partitions)] : []),
-      ...(o.hiveTablePrefix ? ["--hive-table", `${o.hiveTablePrefix}${job}`] : []),
-      ...jobArgs,
-    ];
-    const child = new Deno.Command(`${sparkHome}/bin/spark-submit`, {
-      args,
-      env: { SPARK_HOME: sparkHome },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const logFile = await Deno.open(log, { write: true, create: true, truncate: true });
-    const errorLines: string[] = [];
-    const pump = (async () => {
-      let carry = "";
-      for await (const chunk of child.stderr) {
-        await logFile.write(chunk);
-        const text = carry + dec.decode(chunk, { stream: true });
-        const lines = text.split("\n");
-        carry = lines.pop()!;
-        for (const l of lines) {
-          const done = /DAGScheduler: (\w+Stage) (\d+) \((\S+) at ([^)]*)\) finished in (\d+) ms/
-            .exec(l);
-          if (done) {
-            progress(
-              `analyze: ${job}: stage ${done[2]} (${done[3]} at ${done[4]}) done in ${
-                (Number(done[5]) / 1000).toFixed(1)
-              } s`,
-            );
-          }
-          if (/ERROR|Exception|Error:/.test(l)) errorLines.push(l);
-        }
-      }
-    })();
-    const stdout = await new Response(child.stdout).text();
-    await pump.catch(() => {});
-    logFile.close();
-    const status = await child.status;
-    const line = stdout.split("\n").find((l) => l.startsWith("SYSCALL_AUDIT_RESULT "));
-    if (!status.success || !line) {
-      throw new AnalyzeError(`Spark failed for ${job} on ${o.date}: ${why(errorLines)}`, log);
-    }
-    const result = JSON.parse(line.slice("SYSCALL_AUDIT_RESULT ".length)) as JobResult;
-    Object.assign(result.counters, chainCounters);
-    results.push({ ...result, seconds: (performance.now() - t0) / 1000, log });
   }
-  return results;
+  const r = JSON.parse(line.slice("SYSCALL_AUDIT_RESULT ".length));
+  for (const n of r.notes ?? []) progress(`analyze: note: ${n}`);
+  return { ...r, jobs: jobNames, seconds: (performance.now() - t0) / 1000, log };
+}
+
+/** Runs spark-submit, logging its stderr to `log` and showing finished stages. */
+export async function sparkSubmit(
+  sparkHome: string,
+  args: string[],
+  log: string,
+  progress: (l: string) => void,
+): Promise<{ stdout: string; errorLines: string[]; success: boolean }> {
+  const child = new Deno.Command(`${sparkHome}/bin/spark-submit`, {
+    args,
+    env: { SPARK_HOME: sparkHome },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const logFile = await Deno.open(log, { write: true, create: true, truncate: true });
+  const errorLines: string[] = [];
+  const pump = (async () => {
+    let carry = "";
+    for await (const chunk of child.stderr) {
+      await logFile.write(chunk);
+      const text = carry + dec.decode(chunk, { stream: true });
+      const lines = text.split("\n");
+      carry = lines.pop()!;
+      for (const l of lines) {
+        const done = /DAGScheduler: (\w+Stage) (\d+) \((\S+) at ([^)]*)\) finished in (\d+) ms/
+          .exec(l);
+        if (done) {
+          progress(
+            `analyze: stage ${done[2]} (${done[3]} at ${done[4]}) done in ${
+              (Number(done[5]) / 1000).toFixed(1)
+            } s`,
+          );
+        }
+        if (/ERROR|Exception|Error:/.test(l)) errorLines.push(l);
+      }
+    }
+  })();
+  const stdout = await new Response(child.stdout).text();
+  await pump.catch(() => {});
+  logFile.close();
+  const status = await child.status;
+  return { stdout, errorLines, success: status.success };
 }
 
 /** The most telling error line of a Spark log. */
