@@ -29,14 +29,13 @@ if (!have) {
     } MB gzip), with a torn line, a future-version record, an empty file and a truncated gzip`,
   );
 }
-const results = await analyze({ date: day, input: raw, output: out, master: "local[*]" });
-for (const r of results) {
-  console.log(`\n${r.job} ${r.day}: ${r.rows} rows in ${r.seconds.toFixed(1)} s`);
-  console.log(`  Parquet: ${r.parquet}/dt=${r.day}   CSV: ${r.csv}`);
-  console.log(
-    `  counters: ${Object.entries(r.counters).map(([k, n]) => `${k}=${n}`).join(" ")}`,
-  );
-  const lines = (await Deno.readTextFile(r.csv)).trim().split("\n");
-  console.log(lines.slice(0, 12).map((l) => `  ${l}`).join("\n"));
+const r = await analyze({ date: day, input: raw, output: out, master: "local[*]" });
+console.log(`\n${r.day}: ${r.jobs.join(", ")} in ${r.seconds.toFixed(1)} s (one Spark application)`);
+console.log(`  counters: ${Object.entries(r.counters).map(([k, n]) => `${k}=${n}`).join(" ")}`);
+for (const [name, t] of Object.entries(r.tables)) {
+  console.log(`\n${name}: ${t.rows} rows   Parquet: ${t.parquet}${t.csv ? `   CSV: ${t.csv}` : ""}`);
+  if (!t.csv) continue;
+  const lines = (await Deno.readTextFile(t.csv)).trim().split("\n");
+  console.log(lines.slice(0, 12).map((l) => `  ${l.slice(0, 160)}`).join("\n"));
   if (lines.length > 12) console.log(`  ... ${lines.length - 12} more`);
 }

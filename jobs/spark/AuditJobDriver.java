@@ -499,7 +499,9 @@ public final class AuditJobDriver {
       fl.sort((x, y) -> x.name.compareTo(y.name));
       t.files.addAll(fl);
       t.bytes += size(fl);
-      for (String[] k : l.keys.getOrDefault(h.getKey(), List.of())) t.keys.add(new String[] {h.getKey(), k[0], k[1]});
+      List<String[]> ks = new ArrayList<>(l.keys.getOrDefault(h.getKey(), List.of()));
+      ks.sort((x, y) -> x[0].compareTo(y[0]));
+      for (String[] k : ks) t.keys.add(new String[] {h.getKey(), k[0], k[1]});
       q.add(t);
     }
     tasks.removeIf(t -> t.files.isEmpty());
