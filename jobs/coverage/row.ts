@@ -6,7 +6,14 @@
  */
 
 import type { Json } from "../job.ts";
-import { counterLoss, decodeMinutes, LOSS_COUNTERS, MINUTES, seqGaps, type Summary } from "./summary.ts";
+import {
+  counterLoss,
+  decodeMinutes,
+  LOSS_COUNTERS,
+  MINUTES,
+  seqGaps,
+  type Summary,
+} from "./summary.ts";
 
 /** Verdicts, most severe first: a row's verdict is the first with a problem. */
 export const VERDICTS = ["missing", "silent", "tampered", "lossy", "gappy", "complete"] as const;
