@@ -5,6 +5,7 @@
  * them; every selected job runs over one decode of the day (fused map side).
  *
  *   map(record, out, ctx)              out.emit(key, value[, step]) -> a reduce step
+ *   line?(text, origin, out, ctx)      every raw line, before its decode (jobs that need the bytes)
  *                                      out.row(table, row)          -> a table, straight from the map side
  *   file?(event, out, ctx)             a file of the day starts / ends, a chain key (engine markers)
  *   side?(input, row, out, ctx)        rows of a side input (a table of an earlier day)
@@ -188,6 +189,13 @@ export interface Job {
   readonly sideInputs?: readonly SideInput[];
   /** every decoded record of the day (and, when the job wants them, the bad lines) */
   map(record: HostedRecord, out: MapOut, ctx: JobContext): void;
+  /**
+   * every line of a file as read (without its LF, empty lines too), before it is decoded
+   * (before `map` or `bad` of that line): for jobs that need the bytes, like a hash-chain
+   * verifier. Lines over the cap are not read: they come only to `bad` (`line_too_long`).
+   * @default not called
+   */
+  line?(text: string, origin: Origin, out: MapOut, ctx: JobContext): void;
   /** lines that did not decode. @default ignored (the engine counts them) */
   bad?(line: HostedBadLine, out: MapOut, ctx: JobContext): void;
   /** file boundaries and chain keys, in the order the engine reads them (a host's files in name order) */

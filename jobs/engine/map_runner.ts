@@ -70,7 +70,10 @@ export class MapRunner {
       return { job, out: mapOut, ctx };
     });
     this.#out = out;
+    this.#rawJobs = this.#jobs.filter((j) => j.job.line !== undefined);
   }
+  /** the jobs with a `line` hook */
+  readonly #rawJobs: { job: Job; out: MapOut; ctx: JobContext }[];
   readonly #out: (line: string) => void;
 
   /** Combines and writes the held values. */
@@ -100,6 +103,10 @@ export class MapRunner {
   /** A raw line of the current file. */
   line(text: string): void {
     this.#line++;
+    if (this.#rawJobs.length) {
+      const origin = { host: this.#host, file: this.#file, line: this.#line };
+      for (const j of this.#rawJobs) j.job.line!(text, origin, j.out, j.ctx);
+    }
     if (text === "") {
       this.counters.inc("input", "empty_lines");
       return;
