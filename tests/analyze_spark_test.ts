@@ -17,7 +17,7 @@ import { execEvent } from "../scripts/lib/exec_event.ts";
 import { concatBytes } from "../scripts/lib/text_bytes.ts";
 import { layoutInputs, layoutKeys } from "./analyze_helpers.ts";
 import { canonRows, sparkTables } from "./support/spark_tables.ts";
-import { startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";
+import { listingRpcs, startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";
 
 const DAY = "2026-11-27";
 const quiet = () => {};
@@ -32,10 +32,11 @@ async function hostileDay(root: string) {
   const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
   // a 300 MB line (a few hundred kB of gzip) then good lines: the later lines and files are read
   const big = new Uint8Array(300 << 20).fill(0x61);
-  const after = [
+  // six of each: over the job's threshold of 5
+  const after = Array.from({ length: 6 }, (_, i) => [
     encodeExec(
       execEvent({
-        time_ns: ns(40_000),
+        time_ns: ns(40_000 + i),
         pcomm: "=cmd|' /C calc'!A0",
         filename: "/usr/bin/curl",
         argv: ["curl", "-s", "x"],
@@ -43,7 +44,7 @@ async function hostileDay(root: string) {
     ),
     encodeExec(
       execEvent({
-        time_ns: ns(40_001),
+        time_ns: ns(40_010 + i),
         pcomm: "bad\udcff\udcfe",
         filename: "/usr/bin/curl",
         argv: ["curl", "\udcff", "a\tb"],
@@ -51,13 +52,13 @@ async function hostileDay(root: string) {
     ),
     encodeExec(
       execEvent({
-        time_ns: ns(40_002),
+        time_ns: ns(40_020 + i),
         pcomm: "bad\udcfe\udcff",
         filename: "/usr/bin/curl",
         argv: ["curl"],
       }),
     ),
-  ].join("\n");
+  ]).flat().join("\n");
   const parts = [big, new TextEncoder().encode("\n" + after + "\n")];
   await Deno.writeFile(
     `${dir}/syscall_audit.20261127T100000.000000000Z.0.log.gz`,

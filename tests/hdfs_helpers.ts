@@ -191,3 +191,17 @@ export async function writeAged(dir: string, files: Record<string, Uint8Array>):
 export async function names(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 }
+
+/** Listing RPCs the NameNode has served (getListing + getBatchedListing), from its JMX metrics. */
+export async function listingRpcs(s: HdfsState): Promise<number> {
+  const base = s.webhdfs[0].replace(/^webhdfs:/, "http:").replace(/^swebhdfs:/, "https:").replace(
+    /\/webhdfs\/v1.*$/,
+    "",
+  );
+  const j =
+    await (await fetch(`${base}/jmx?qry=Hadoop:service=NameNode,name=RpcDetailedActivityForPort*`))
+      .json();
+  let n = 0;
+  for (const b of j.beans ?? []) n += (b.GetListingNumOps ?? 0) + (b.GetBatchedListingNumOps ?? 0);
+  return n;
+}

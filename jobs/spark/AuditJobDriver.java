@@ -349,7 +349,7 @@ public final class AuditJobDriver {
     sums.put("input/listed_files", (long) listing.files.size());
     sums.put("input/listed_bytes", inputBytes);
     sums.put("input/conflict_duplicates", (long) listing.duplicates);
-    sums.put("input/listing_calls", (long) listing.calls);
+    sums.put("input/listing_pages", (long) listing.calls);
     ObjectNode co = result.putObject("counters");
     for (Map.Entry<String, Long> e : sums.entrySet()) co.put(e.getKey(), e.getValue());
     result.put("executor_deno", denoSeen.value().isEmpty() ? "" : denoSeen.value().get(0));
