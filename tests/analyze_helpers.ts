@@ -7,7 +7,9 @@
  */
 
 import { constants, gunzipSync } from "node:zlib";
-import type { Input } from "../jobs/engine/memory.ts";
+import assert from "node:assert/strict";
+import { type Input, runInMemory } from "../jobs/engine/memory.ts";
+import { suspiciousExec } from "../jobs/suspicious_exec.ts";
 
 /** Files of `<root>/dt=<day>/host=*`, in the driver's order and with its reconciliation of conflict copies. */
 export async function layoutInputs(root: string, day: string): Promise<Input[]> {
@@ -78,3 +80,36 @@ export async function layoutKeys(root: string): Promise<Record<string, [string, 
   for (const k of Object.values(out)) k.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return out;
 }
+
+/** The seed job's rows over a local layout root, in memory. */
+export async function inMemory(root: string, day: string, threshold: number) {
+  const r = runInMemory([suspiciousExec({ threshold })], await layoutInputs(root, day), { day });
+  return {
+    rows: r.tables.get("suspicious_exec")! as { parent: string; command: string; count: number }[],
+  };
+}
+
+/** A suspicious_exec CSV, as rows. */
+export async function csvRows(csv: string) {
+  const [header, ...lines] = (await Deno.readTextFile(csv)).trim().split("\n");
+  assert.equal(header, "parent,command,count");
+  return lines.map((l) => {
+    const [parent, command, count] = l.split(",");
+    return { parent, command, count: Number(count) };
+  });
+}
+
+/** The order of the CSV's rows: by (parent, command) bytes. */
+export const byKey = (
+  a: { parent: string; command: string },
+  b: { parent: string; command: string },
+) =>
+  a.parent < b.parent
+    ? -1
+    : a.parent > b.parent
+    ? 1
+    : a.command < b.command
+    ? -1
+    : a.command > b.command
+    ? 1
+    : 0;

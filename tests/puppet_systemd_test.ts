@@ -264,7 +264,7 @@ Deno.test("class syscall_audit::analysis on an edge node: its daily command anal
   output         => '${work}/out',
   master         => 'local[2]',
   spark_home     => '${home}',
-  job_params     => { 'threshold' => 5 },
+  job_params     => { 'suspicious_exec.threshold' => 5 },
   spark_conf     => { 'spark.driver.host' => '127.0.0.1' },
   ${extra}
 }`;
@@ -290,7 +290,7 @@ Deno.test("class syscall_audit::analysis on an edge node: its daily command anal
       assert.fail(`${run.stdout}\n${run.stderr}\n${log.stdout.slice(-4000)}`);
     }
     assert.deepStrictEqual(
-      await csvRows(`${work}/out/suspicious_exec.csv`),
+      await csvRows(`${work}/out/suspicious_exec-${day}.csv`),
       [...want.rows].sort(byKey),
     );
     const jarAfter = await ns.run(["stat", "-c", "%Y", `${src}/build/analyze/driver.jar`]);

@@ -26,7 +26,7 @@
 # @param input
 #   The shipper's layout root: `hdfs://...`, `webhdfs://...` or a path.
 # @param output
-#   Results: Parquet per job and `<job>.csv` (unset: the project's `build/analyze/results`).
+#   Results: `<output>/<table>/dt=D/` Parquet and `<table>-D.csv` for the small tables (unset: the project's `build/analyze/results`).
 # @param master
 #   Spark master: `local[*]`, `spark://host:7077`, `yarn`.
 # @param spark_home
@@ -34,7 +34,7 @@
 # @param jobs
 #   Jobs to run (empty: all).
 # @param job_params
-#   Job parameters, e.g. `{ 'threshold' => '20' }`.
+#   Job parameters `<job>.<name>` => value, e.g. `{ 'suspicious_exec.threshold' => '20', 'coverage.inventory' => '/etc/hosts.list' }`.
 # @param spark_conf
 #   Extra `spark-submit --conf` settings.
 # @param hive_prefix
@@ -58,7 +58,7 @@ class syscall_audit::analysis (
   String[1]                     $master,
   Optional[Syscall_audit::Path] $spark_home,
   Array[Pattern[/\A[a-z0-9_]+\z/]] $jobs,
-  Hash[Pattern[/\A[a-z0-9_]+\z/], Scalar] $job_params,
+  Hash[Pattern[/\A[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\z/], Scalar] $job_params,
   Hash[String[1], Scalar]       $spark_conf,
   Optional[Pattern[/\A[A-Za-z0-9_.]+\z/]] $hive_prefix,
   Integer[0, 23]                $hour,
