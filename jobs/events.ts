@@ -147,6 +147,12 @@ export function resolveImage(filename: string, cwd: string): string {
   return normalise(`${cwd}/${filename}`);
 }
 
+/** The `image` of a record: its filename resolved against its cwd when that is known and whole. */
+export function imageOf(r: ExecEvent): string {
+  const cwdKnown = r.version > 0 && r.cwd !== "" && (r.flags & FLAGS.cwd_cut) === 0;
+  return resolveImage(r.filename, cwdKnown ? r.cwd : "");
+}
+
 /** True when `s` holds a raw byte (a lone U+DC80..U+DCFF, text_bytes.ts). */
 export function hasRawBytes(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -172,7 +178,6 @@ export function eventRow(r: ExecRecord): Record<string, Json> {
   const v1 = <T extends Json>(x: T): T | null => (v0 ? null : x);
   /** an E2-only field */
   const only2 = <T extends Json>(x: T | undefined): T | null => (e2 && x !== undefined ? x : null);
-  const cwdKnown = !v0 && r.cwd !== "" && (r.flags & FLAGS.cwd_cut) === 0;
   const raw = r.argv.some(hasRawBytes);
   return {
     host: r.host,
@@ -210,7 +215,7 @@ export function eventRow(r: ExecRecord): Record<string, Json> {
     comm: r.comm,
     filename: r.filename,
     cwd: v0 || r.cwd === "" ? null : r.cwd,
-    image: resolveImage(r.filename, cwdKnown ? r.cwd : ""),
+    image: imageOf(r),
     exe: e2 && r.exe ? r.exe : null,
     dev: only2(r.dev),
     ino: only2(r.ino),

@@ -7,11 +7,12 @@
 import { type Job, type JobSpec, parseParams } from "./job.ts";
 import { spec as suspiciousExec } from "./suspicious_exec.ts";
 import { spec as events } from "./events.ts";
+import { spec as lineage } from "./lineage.ts";
 
 export * from "./job.ts";
 
 /** Every job, in the order they run (and their tables are listed). */
-export const JOBS: readonly JobSpec[] = [suspiciousExec, events];
+export const JOBS: readonly JobSpec[] = [suspiciousExec, events, lineage];
 
 /**
  * The jobs `names` (default: all) with `params` (`<job>.<name>=value`);
