@@ -8,11 +8,13 @@ import { type Job, type JobSpec, parseParams } from "./job.ts";
 import { spec as suspiciousExec } from "./suspicious_exec.ts";
 import { spec as collectorStats } from "./collector_stats.ts";
 import { spec as coverage } from "./coverage.ts";
+import { spec as events } from "./events.ts";
+import { spec as lineage } from "./lineage.ts";
 
 export * from "./job.ts";
 
 /** Every job, in the order they run (and their tables are listed). */
-export const JOBS: readonly JobSpec[] = [suspiciousExec, collectorStats, coverage];
+export const JOBS: readonly JobSpec[] = [events, collectorStats, coverage, suspiciousExec, lineage];
 
 /**
  * The jobs `names` (default: all) with `params` (`<job>.<name>=value`);

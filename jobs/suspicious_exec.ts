@@ -12,10 +12,12 @@
  */
 
 import type { Job, JobSpec, Table } from "./job.ts";
+import type { ExecEvent } from "../scripts/lib/log_codec.ts";
 
 /** The seed's set. */
 export const DEFAULT_COMMANDS = ["ncat", "nc", "wget", "curl", "base64", "socat"] as const;
 export const DEFAULT_THRESHOLD = 10;
+const DEFAULT_SET: ReadonlySet<string> = new Set(DEFAULT_COMMANDS);
 
 /** One output row. */
 export interface SuspiciousRow {
@@ -28,6 +30,18 @@ export interface SuspiciousRow {
 export function basename(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
+/**
+ * The program an exec record runs when it is one of `commands` (its
+ * basename), else null: the job's test, also a finder of `lineage`.
+ */
+export function suspiciousCommand(
+  r: Pick<ExecEvent, "filename">,
+  commands: ReadonlySet<string> = DEFAULT_SET,
+): string | null {
+  const command = basename(r.filename);
+  return commands.has(command) ? command : null;
 }
 
 /** Options of {@link suspiciousExec}. */
@@ -64,8 +78,8 @@ export function suspiciousExec(o: SuspiciousOptions = {}): Job {
     tables: [SUSPICIOUS_TABLE],
     map(r, out, ctx) {
       if (r.type !== "exec") return;
-      const command = basename(r.filename);
-      if (!commands.has(command)) return;
+      const command = suspiciousCommand(r, commands);
+      if (command === null) return;
       ctx.counters.inc("suspicious_exec", "matched");
       out.emit([r.pcomm, command], 1);
     },

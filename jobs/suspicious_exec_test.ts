@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { execLine } from "./testing.ts";
 import { synthLines } from "../scripts/lib/synth_log.ts";
 import { runInMemory } from "./engine/memory.ts";
-import { basename, spec, suspiciousExec } from "./suspicious_exec.ts";
+import { basename, spec, suspiciousCommand, suspiciousExec } from "./suspicious_exec.ts";
+import { FINDERS } from "./lineage/finders.ts";
+import type { ExecRecord } from "./events.ts";
 
 const rowsOf = (r: ReturnType<typeof runInMemory>) => r.tables.get("suspicious_exec");
 
@@ -72,4 +74,12 @@ Deno.test("suspiciousExec() on a generated day equals a straightforward count of
   );
   assert.ok(want.length >= 3, `${want.length} rows`);
   assert.deepStrictEqual(rows, want);
+});
+
+Deno.test("suspiciousCommand() names the matched program, as the job counts it", () => {
+  assert.equal(suspiciousCommand({ filename: "/usr/bin/nc" }), "nc");
+  assert.equal(suspiciousCommand({ filename: "/bin/ls" }), null);
+  assert.equal(suspiciousCommand({ filename: "/bin/ls" }, new Set(["ls"])), "ls");
+  assert.equal(FINDERS.suspicious_exec({ filename: "./curl" } as ExecRecord), "curl");
+  assert.equal(FINDERS.suspicious_exec({ filename: "/bin/cat" } as ExecRecord), false);
 });
