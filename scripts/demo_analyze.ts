@@ -30,10 +30,14 @@ if (!have) {
   );
 }
 const r = await analyze({ date: day, input: raw, output: out, master: "local[*]" });
-console.log(`\n${r.day}: ${r.jobs.join(", ")} in ${r.seconds.toFixed(1)} s (one Spark application)`);
+console.log(
+  `\n${r.day}: ${r.jobs.join(", ")} in ${r.seconds.toFixed(1)} s (one Spark application)`,
+);
 console.log(`  counters: ${Object.entries(r.counters).map(([k, n]) => `${k}=${n}`).join(" ")}`);
 for (const [name, t] of Object.entries(r.tables)) {
-  console.log(`\n${name}: ${t.rows} rows   Parquet: ${t.parquet}${t.csv ? `   CSV: ${t.csv}` : ""}`);
+  console.log(
+    `\n${name}: ${t.rows} rows   Parquet: ${t.parquet}${t.csv ? `   CSV: ${t.csv}` : ""}`,
+  );
   if (!t.csv) continue;
   const lines = (await Deno.readTextFile(t.csv)).trim().split("\n");
   console.log(lines.slice(0, 12).map((l) => `  ${l.slice(0, 160)}`).join("\n"));
