@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { AuditRecord } from "../scripts/lib/log_codec.ts";
+import type { AuditRecord } from "../scripts/logformat/mod.ts";
 
 /** A decoded record and the host it came from (from the shipper's `host=` directory). */
 export type HostedRecord = AuditRecord & { host: string };

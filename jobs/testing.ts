@@ -4,7 +4,7 @@
  * @module
  */
 
-import { encodeExec, type ExecEvent } from "../scripts/lib/log_codec.ts";
+import { encodeExec, type ExecEvent } from "../scripts/logformat/mod.ts";
 import { execEvent } from "../scripts/lib/exec_event.ts";
 import { basename } from "./suspicious_exec.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { encodeExec, encodeStats, type ExecEvent } from "./lib/log_codec.ts";
+import { encodeExec, encodeStats, type ExecEvent } from "./logformat/mod.ts";
 import { execEvent } from "./lib/exec_event.ts";
 
 const decode = new URL("./decode.ts", import.meta.url).pathname;

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/lib/log_codec.ts";
+import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/logformat/mod.ts";
 import { openStream, readLines } from "../scripts/lib/line_reader.ts";
 
 const root = new URL("..", import.meta.url).pathname;

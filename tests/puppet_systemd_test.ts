@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { ExecEvent, StatsEvent } from "../scripts/lib/log_codec.ts";
+import type { ExecEvent, StatsEvent } from "../scripts/logformat/mod.ts";
 import { rotatedPattern } from "../scripts/shipper/sources.ts";
 import {
   assertExactlyOnce,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decodeLine } from "../../scripts/lib/log_codec.ts";
+import { decodeLine } from "../../scripts/logformat/mod.ts";
 import type { Counters, HostedRecord } from "../job.ts";
 
 /**

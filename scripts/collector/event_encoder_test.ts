@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeLine, encodeExec, type ExecEvent } from "../lib/log_codec.ts";
+import { decodeLine, encodeExec, type ExecEvent } from "../logformat/mod.ts";
 import { bytesToText, concatBytes } from "../lib/text_bytes.ts";
 import { divmod1e9, ExecLineEncoder } from "./event_encoder.ts";
 import type { ArgvRedactor } from "./argv_redactor.ts";

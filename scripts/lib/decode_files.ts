@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodeLine, execId, parentExecId, processId } from "./log_codec.ts";
+import { decodeLine, execId, parentExecId, processId } from "../logformat/mod.ts";
 import { openStream, readLines } from "./line_reader.ts";
 
 export interface DecodeOptions {

@@ -18,7 +18,7 @@
 
 import { createHash } from "node:crypto";
 import { gunzipFile, GzipError } from "../lib/gunzip.ts";
-import { isoFromNs } from "../lib/log_codec.ts";
+import { isoFromNs } from "../logformat/mod.ts";
 import type { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsVerifyError } from "../webhdfs/errors.ts";
 import { joinPath } from "../webhdfs/url.ts";

@@ -9,7 +9,7 @@ import {
   isoFromNs,
   parentExecId,
   processId,
-} from "./log_codec.ts";
+} from "./mod.ts";
 
 function sample(over: Partial<ExecEvent> = {}): ExecEvent {
   const ev: ExecEvent = {
@@ -86,7 +86,7 @@ Deno.test("decodeLine() names unknown versions and types", () => {
   assert.equal(rec.type, "bad");
   assert.equal(rec.type === "bad" && rec.reason, "unknown-version");
   const x = decodeLine("X1\tfoo\t.");
-  assert.equal(x.type === "bad" && x.reason, "unknown-version");
+  assert.equal(x.type === "bad" && x.reason, "unknown-kind");
   const junk = decodeLine("hello world");
   assert.equal(junk.type === "bad" && junk.reason, "malformed");
 });
@@ -184,8 +184,8 @@ Deno.test("execId() names the image for E2 and the process for E1", () => {
 });
 
 Deno.test("encodeExec() writes the initial pid/user namespaces and an exe equal to the filename as empty fields; decodeLine() restores them", async () => {
-  const { execEvent } = await import("./exec_event.ts");
-  const { INIT_NS } = await import("./log_codec.ts");
+  const { execEvent } = await import("../lib/exec_event.ts");
+  const { INIT_NS } = await import("./mod.ts");
   const ev = execEvent({
     time_ns: "1795879313215897025",
     filename: "/usr/bin/ls",
