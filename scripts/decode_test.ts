@@ -98,3 +98,20 @@ Deno.test("decode reads a gzip file of several members (cat a.gz b.gz)", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("decode --type of an unknown type fails in one line naming the known ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = `${dir}/a.log`;
+    await Deno.writeTextFile(f, encodeExec(ev(1, ["a"])) + "\n");
+    const r = await runDecode("--type", "foo", f);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /"foo".*exec, stats/);
+    const ok = await runDecode("--type", "stats", f);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

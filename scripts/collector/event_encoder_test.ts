@@ -135,7 +135,7 @@ const base: Raw = {
   auid: COUNT_UNKNOWN,
   ret: 0,
   argc: 3,
-  args_size: 0,
+  args_size: 10,
   kind: KIND_EXECVE,
   flags: 0,
   comm: te.encode("true"),

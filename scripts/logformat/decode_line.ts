@@ -5,7 +5,14 @@
  */
 
 import { decodeSeed } from "./exec.ts";
-import { type BadLine, badLine, hasEndMark, splitFields } from "./fields.ts";
+import {
+  type BadLine,
+  badLine,
+  hasEndMark,
+  MAX_LINE_BYTES,
+  splitFields,
+  utf8Length,
+} from "./fields.ts";
 import { type AuditRecord, recordKind } from "./registry.ts";
 
 /**
@@ -13,10 +20,26 @@ import { type AuditRecord, recordKind } from "./registry.ts";
  * valid record comes back as a BadLine saying why.
  */
 export function decodeLine(line: string): AuditRecord | BadLine {
+  // a UTF-16 unit is 1..3 bytes: count the bytes only when it may matter
+  if (line.length * 3 > MAX_LINE_BYTES) {
+    const bytes = line.length > MAX_LINE_BYTES ? line.length : utf8Length(line);
+    if (bytes > MAX_LINE_BYTES) {
+      return badLine(
+        "line-too-long",
+        `line of ${
+          line.length > MAX_LINE_BYTES ? "over " : ""
+        }${bytes} bytes (at most ${MAX_LINE_BYTES})`,
+      );
+    }
+  }
   const f = splitFields(line);
   const t = f[0];
   try {
     if (/^[A-Z]\d+$/.test(t)) {
+      // the version is a plain decimal: "E01" is not "E1"
+      if (t.length > 2 && t[1] === "0") {
+        return badLine("malformed", `record type "${t}" has a version with a leading zero`);
+      }
       const kind = recordKind(t[0]);
       if (!kind) return badLine("unknown-kind", `unknown record type "${t}"`);
       const version = Number(t.slice(1));

@@ -12,9 +12,11 @@ import {
   badLine,
   decimal,
   END_MARK,
+  hex,
   isoFromNs,
   num,
   optNum,
+  timeNs,
   utf8Length,
 } from "./fields.ts";
 
@@ -217,7 +219,7 @@ export function decodeExec(f: string[], version: number): ExecEvent | BadLine {
   const ev: ExecEvent = {
     type: "exec",
     version,
-    time_ns: decimal(f[X.time], "time"),
+    time_ns: timeNs(f[X.time]),
     time: isoFromNs(f[X.time]),
     boot_id: f[X.boot],
     cpu: num(f[X.cpu], "cpu"),
@@ -237,7 +239,7 @@ export function decodeExec(f: string[], version: number): ExecEvent | BadLine {
     cgroup_id: decimal(f[X.cgroup], "cgroup"),
     syscall: SYSCALL_CODES[f[X.syscall]] ?? f[X.syscall],
     ret: num(f[X.ret], "ret"),
-    flags: parseInt(f[X.flags], 16),
+    flags: hex(f[X.flags], "flags", 8),
     comm: unescapeField(f[X.comm]),
     pcomm: unescapeField(f[X.pcomm]),
     filename: unescapeField(f[X.filename]),
@@ -250,7 +252,7 @@ export function decodeExec(f: string[], version: number): ExecEvent | BadLine {
   };
   if (version === 2) {
     const dev = f[E2.dev];
-    if (dev !== "-" && !/^\d+:\d+$/.test(dev)) {
+    if (dev !== "-" && !/^(0|[1-9]\d{0,9}):(0|[1-9]\d{0,9})$/.test(dev)) {
       throw new SyntaxError(`dev is not major:minor: "${dev.slice(0, 40)}"`);
     }
     ev.lost = num(f[E2.lost], "lost");
@@ -264,7 +266,17 @@ export function decodeExec(f: string[], version: number): ExecEvent | BadLine {
     ev.ino = f[E2.ino] === "-" ? null : decimal(f[E2.ino], "ino");
     ev.redact = unescapeField(f[E2.redact]);
   }
-  if (Number.isNaN(ev.flags)) throw new SyntaxError(`flags is not hex: "${f[X.flags]}"`);
+  if (ev.argc !== null && ev.argv_captured > ev.argc) {
+    return badLine("malformed", `cargc ${ev.argv_captured} exceeds argc ${ev.argc}`);
+  }
+  // (E1 wrote `<redacted>` in place of a secret and counted what it wrote: it may be longer)
+  const e1Redacted = version === 1 && (ev.flags & FLAGS.redacted) !== 0;
+  if (ev.arg_bytes !== null && ev.argv_captured_bytes > ev.arg_bytes && !e1Redacted) {
+    return badLine(
+      "malformed",
+      `cbytes ${ev.argv_captured_bytes} exceeds argbytes ${ev.arg_bytes}`,
+    );
+  }
   // integrity: the argv fields must add up to what the line says it captured
   if (argv.length !== ev.argv_captured) {
     return {
@@ -294,7 +306,8 @@ export function decodeSeed(f: string[]): ExecEvent | BadLine {
   }
   const args = q.slice(1, -1);
   const argv = args === "" ? [] : args.split(" ");
-  const sec = decimal(f[0], "time");
+  // seconds: with 9 more digits at most the 19 of a time field
+  const sec = decimal(f[0], "time", 10);
   return {
     type: "exec",
     version: 0,

@@ -10,6 +10,13 @@
 /** The last field of every typed line: a line without it was cut short (torn). */
 export const END_MARK = ".";
 
+/**
+ * The longest line a reader takes, in bytes without its LF (4 MiB): far above
+ * what the collector writes (argv is capped well below), low enough that a
+ * corrupt or hostile file cannot make a reader hold gigabytes.
+ */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
 /** Why a line could not be decoded. */
 export interface BadLine {
   type: "bad";
@@ -18,7 +25,7 @@ export interface BadLine {
    * type letter this reader has no entry for), "unknown-version" (a known kind
    * of a version this reader does not read), "malformed"
    */
-  reason: "torn" | "unknown-kind" | "unknown-version" | "malformed";
+  reason: "torn" | "unknown-kind" | "unknown-version" | "malformed" | "line-too-long";
   detail: string;
 }
 
@@ -60,23 +67,39 @@ export function isoFromNs(ns: string): string {
     ":" + pad2(rem % 60) + "." + frac + "Z";
 }
 
-/** true for an optional "-" then 1..16 decimal digits (no regex: this runs per field) */
-function isInt(f: string): boolean {
+/**
+ * true for a plain decimal: "0" or 1..maxDigits digits without a leading zero,
+ * with `signed` an optional "-" before a non-zero one (no regex: this runs per field)
+ */
+function isPlainDecimal(f: string, maxDigits: number, signed: boolean): boolean {
   const n = f.length;
-  let i = f.charCodeAt(0) === 45 ? 1 : 0;
-  if (i === n || n - i > 16) return false;
-  for (; i < n; i++) {
-    const c = f.charCodeAt(i);
+  const i = signed && f.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > maxDigits) return false;
+  if (f.charCodeAt(i) === 48) return n === 1; // "0"; never "00", "07" or "-0"
+  for (let k = i; k < n; k++) {
+    const c = f.charCodeAt(k);
     if (c < 48 || c > 57) return false;
   }
   return true;
 }
 
-/** A number field; throws a SyntaxError naming `what` for anything else. */
+/** Most digits of a decimal field kept as a string: a u64 (18446744073709551615). */
+export const U64_DIGITS = 20;
+/**
+ * Most digits of a time field, ns since the epoch: 19 reach the year 2286; more
+ * have no ISO-8601 form.
+ */
+export const TIME_DIGITS = 19;
+
+/**
+ * A number field: a plain decimal, maybe negative ("-" then a non-zero one:
+ * `ret` is -errno; the other fields are never negative when the collector
+ * writes them, but test fixtures use negative `seq`); throws a SyntaxError
+ * naming `what` for anything else ("+1", "01", "-0", "1e3", " 1", "").
+ */
 export function num(f: string, what: string): number {
-  if (!isInt(f)) {
-    if (/^-?\d+$/.test(f)) return Number(f); // long: still a number, maybe inexact
-    throw new SyntaxError(`${what} is not a number: "${f.slice(0, 40)}"`);
+  if (!isPlainDecimal(f, U64_DIGITS, true)) {
+    throw new SyntaxError(`${what} is not a plain decimal: "${f.slice(0, 40)}"`);
   }
   return Number(f);
 }
@@ -86,15 +109,36 @@ export function optNum(f: string, what: string): number | null {
   return f === "-" ? null : num(f, what);
 }
 
-/** A decimal field kept as a string (values past 2^53); throws a SyntaxError for anything else. */
-export function decimal(f: string, what: string): string {
-  let ok = f.length > 0;
-  for (let i = 0; ok && i < f.length; i++) {
-    const c = f.charCodeAt(i);
-    ok = c >= 48 && c <= 57;
+/**
+ * An unsigned decimal field kept as a string (values past 2^53), of at most
+ * `maxDigits` digits; throws a SyntaxError for anything else.
+ */
+export function decimal(f: string, what: string, maxDigits: number = U64_DIGITS): string {
+  if (!isPlainDecimal(f, maxDigits, false)) {
+    throw new SyntaxError(
+      `${what} is not a plain decimal of at most ${maxDigits} digits: "${f.slice(0, 40)}"`,
+    );
   }
-  if (!ok) throw new SyntaxError(`${what} is not a decimal: "${f.slice(0, 40)}"`);
   return f;
+}
+
+/** A time field: ns since the epoch, a plain decimal of at most TIME_DIGITS digits. */
+export function timeNs(f: string): string {
+  return decimal(f, "time", TIME_DIGITS);
+}
+
+/** A hex field of at most `maxDigits` digits (either case); throws a SyntaxError otherwise. */
+export function hex(f: string, what: string, maxDigits: number): number {
+  if (f.length === 0 || f.length > maxDigits) {
+    throw new SyntaxError(`${what} is not hex of 1..${maxDigits} digits: "${f.slice(0, 40)}"`);
+  }
+  for (let i = 0; i < f.length; i++) {
+    const c = f.charCodeAt(i) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      throw new SyntaxError(`${what} is not hex: "${f.slice(0, 40)}"`);
+    }
+  }
+  return parseInt(f, 16);
 }
 
 /** Byte length of a string once UTF-8 encoded (surrogate-escaped bytes count one). */

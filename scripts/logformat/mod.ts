@@ -6,7 +6,7 @@
  * @module
  */
 
-export { type BadLine, END_MARK, isoFromNs, utf8Length } from "./fields.ts";
+export { type BadLine, END_MARK, isoFromNs, MAX_LINE_BYTES, utf8Length } from "./fields.ts";
 export {
   E1,
   E2,

@@ -6,7 +6,7 @@
  */
 
 import { escapeField, unescapeField } from "./field_escape.ts";
-import { type BadLine, badLine, decimal, END_MARK, isoFromNs } from "./fields.ts";
+import { type BadLine, badLine, END_MARK, isoFromNs, timeNs } from "./fields.ts";
 
 /** Version of the stats records. */
 export const STATS_VERSION = 1;
@@ -36,7 +36,7 @@ export function decodeStats(f: string[], version: number): StatsEvent | BadLine 
   return {
     type: "stats",
     version,
-    time_ns: decimal(f[1], "time"),
+    time_ns: timeNs(f[1]),
     time: isoFromNs(f[1]),
     boot_id: f[2],
     reason: f[3],
