@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { encodeExec, encodeStats, type ExecEvent } from "./logformat/mod.ts";
+import { encodeExec, encodeStats, type ExecEvent, MAX_LINE_BYTES } from "./logformat/mod.ts";
 import { execEvent } from "./lib/exec_event.ts";
 
 const decode = new URL("./decode.ts", import.meta.url).pathname;
@@ -111,6 +111,23 @@ Deno.test("decode --type of an unknown type fails in one line naming the known o
     assert.match(r.stderr, /"foo".*exec, stats/);
     const ok = await runDecode("--type", "stats", f);
     assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decode reports a line over MAX_LINE_BYTES as line-too-long and reads the next", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = `${dir}/long.log.gz`;
+    const raw = new TextEncoder().encode(
+      "E2\t" + "1".repeat(MAX_LINE_BYTES) + "\n" + encodeExec(ev(1, ["after"])) + "\n",
+    );
+    await Deno.writeFile(f, gzipSync(raw));
+    const r = await runDecode(f);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`${f}:1: line-too-long: ${MAX_LINE_BYTES + 3} bytes`));
+    assert.deepEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l).argv[0]), ["after"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -151,6 +151,10 @@ export async function records(...paths: string[]) {
   const bad: { path: string; no: number; reason: string }[] = [];
   for (const p of paths) {
     for await (const l of readLines(await openStream(p))) {
+      if (l.tooLong) {
+        bad.push({ path: p, no: l.no, reason: "line-too-long" });
+        continue;
+      }
       if (!l.terminated) {
         bad.push({ path: p, no: l.no, reason: "torn" });
         continue;
