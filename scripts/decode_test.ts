@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { encodeExec, encodeStats, type ExecEvent, MAX_LINE_BYTES } from "./logformat/mod.ts";
-import { execEvent } from "./lib/exec_event.ts";
+import { execEvent } from "../tests/support/exec_event.ts";
 
 const decode = new URL("./decode.ts", import.meta.url).pathname;
 

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { generateDay } from "../scripts/lib/gen_day.ts";
+import { generateDay } from "./support/gen_day.ts";
 import { analyze, AnalyzeError, findSparkHome } from "../scripts/analyze/run.ts";
 import { byKey, csvRows, inMemory } from "./analyze_helpers.ts";
 import { startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";

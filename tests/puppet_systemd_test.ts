@@ -22,7 +22,7 @@ import { applyArgs, buildRelease, MODULE, quiet, RELEASES } from "./puppet_helpe
 import { DEFAULT_PIN_DIR } from "../scripts/collector/bpf_loader.ts";
 import { SystemdNamespace } from "./systemd_ns.ts";
 import { byKey, csvRows, inMemory } from "./analyze_helpers.ts";
-import { generateDay } from "../scripts/lib/gen_day.ts";
+import { generateDay } from "./support/gen_day.ts";
 import { findSparkHome } from "../scripts/analyze/run.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

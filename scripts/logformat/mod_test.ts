@@ -186,7 +186,7 @@ Deno.test("execId() names the image for E2 and the process for E1", () => {
 });
 
 Deno.test("encodeExec() writes the initial pid/user namespaces and an exe equal to the filename as empty fields; decodeLine() restores them", async () => {
-  const { execEvent } = await import("../lib/exec_event.ts");
+  const { execEvent } = await import("../../tests/support/exec_event.ts");
   const { INIT_NS } = await import("./mod.ts");
   const ev = execEvent({
     time_ns: "1795879313215897025",

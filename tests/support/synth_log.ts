@@ -13,7 +13,7 @@ import {
   type ExecEvent,
   isoFromNs,
   utf8Length,
-} from "../logformat/mod.ts";
+} from "../../scripts/logformat/mod.ts";
 
 /** Options of {@link synthLines}. */
 export interface SynthOptions {

@@ -10,7 +10,7 @@
  */
 
 import { gzipSync } from "node:zlib";
-import { hostDayDir, pieceName, sanitizeHost, stampOf } from "../layout/mod.ts";
+import { hostDayDir, pieceName, sanitizeHost, stampOf } from "../../scripts/layout/mod.ts";
 import { prng, synthLines } from "./synth_log.ts";
 
 /** Options of {@link generateDay}. */
