@@ -14,7 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { generateDay } from "../scripts/lib/gen_day.ts";
+import { generateDay } from "../tests/support/gen_day.ts";
 import { analyze, findSparkHome } from "../scripts/analyze/run.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -159,7 +159,7 @@ const cpu = (await sh("bash", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut 
 const md = `# Analysis benchmark
 
 \`deno task bench:analyze\` on ${new Date().toISOString().slice(0, 10)}: ${CORES} cores (${cpu}).
-Input: one generated day (\`scripts/lib/gen_day.ts\`), 300 hosts, ${records.toLocaleString("en")}
+Input: one generated day (\`tests/support/gen_day.ts\`), 300 hosts, ${records.toLocaleString("en")}
 records, ${
   (rawBytes / 1e9).toFixed(2)
 } GB uncompressed in ${files.length} gzip files in the shipper's

@@ -11,7 +11,7 @@ import process from "node:process";
 import { ChainWriter } from "../scripts/tamper/chain.ts";
 import { newRunKey } from "../scripts/tamper/escrow.ts";
 import { sealedStatsLine } from "../scripts/tamper/record.ts";
-import { synthLog } from "../scripts/lib/synth_log.ts";
+import { synthLog } from "../tests/support/synth_log.ts";
 import { parseFlags } from "../scripts/lib/flags.ts";
 
 const f = parseFlags(Deno.args, { string: ["lines", "buffer", "per-seal"] }).values;

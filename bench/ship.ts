@@ -15,7 +15,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { synthLines } from "../scripts/lib/synth_log.ts";
+import { synthLines } from "../tests/support/synth_log.ts";
 
 const USAGE = `usage: deno task bench:ship [options]
 
@@ -273,7 +273,7 @@ try {
     new Date().toISOString().slice(0, 10)
   }: ${Deno.build.os}, ${navigator.hardwareConcurrency} cores (${cpu.trim()}), one MiniDFSCluster (NameNode + 2 DataNodes, replication 2, full JIT) on
 loopback on the same machine. Input: ${(rawBytes / 1e9).toFixed(2)} GB of synthetic audit log
-(\`scripts/lib/synth_log.ts\`: E1/S1 records of a busy host, realistic argv; one UTC day).
+(\`tests/support/synth_log.ts\`: E1/S1 records of a busy host, realistic argv; one UTC day).
 Runs alternate curl / shipper, ${RUNS} each, after one warm-up curl; MB/s is log bytes shipped
 per wall second; CPU is user + system of the process (curl: both curls); RSS is the peak
 resident set. The shipper gzips (level 1 by default), hashes (SHA-256 of the raw and of the

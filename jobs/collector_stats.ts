@@ -8,7 +8,7 @@
  */
 
 import type { Job, JobSpec, Json, Table } from "./job.ts";
-import type { StatsEvent } from "../scripts/lib/log_codec.ts";
+import type { StatsEvent } from "../scripts/logformat/mod.ts";
 
 /** The S1 counters of docs/log-format.md, each a long column of the same name. */
 export const STATS_COUNTERS = [

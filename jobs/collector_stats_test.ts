@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeStats } from "../scripts/lib/log_codec.ts";
+import { encodeStats } from "../scripts/logformat/mod.ts";
 import { runInMemory } from "./engine/memory.ts";
 import { execLine } from "./testing.ts";
 import { collectorStats, counterValue, STATS_COUNTERS } from "./collector_stats.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodeExec } from "../scripts/lib/log_codec.ts";
-import { execEvent } from "../scripts/lib/exec_event.ts";
+import { encodeExec } from "../scripts/logformat/mod.ts";
+import { execEvent } from "../tests/support/exec_event.ts";
 import { type Input, runInMemory } from "./engine/memory.ts";
 import { MapRunner } from "./engine/map_runner.ts";
 import { compareText, reduceLines } from "./engine/reduce_runner.ts";

@@ -20,7 +20,7 @@ import {
   FLAGS,
   parentExecId,
   processId,
-} from "../scripts/lib/log_codec.ts";
+} from "../scripts/logformat/mod.ts";
 import { textToBytes } from "../scripts/lib/text_bytes.ts";
 import type { HostedRecord, Origin } from "./job.ts";
 

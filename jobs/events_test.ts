@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { encodeExec, FLAGS } from "../scripts/lib/log_codec.ts";
-import { execEvent } from "../scripts/lib/exec_event.ts";
+import { encodeExec, FLAGS } from "../scripts/logformat/mod.ts";
+import { execEvent } from "../tests/support/exec_event.ts";
 import { bytesToText, textToBytes } from "../scripts/lib/text_bytes.ts";
 import { runInMemory } from "./engine/memory.ts";
 import { commandLine, events, EVENTS_TABLE, hasRawBytes, resolveImage } from "./events.ts";

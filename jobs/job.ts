@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { AuditRecord, BadLine } from "../scripts/lib/log_codec.ts";
+import type { AuditRecord, BadLine } from "../scripts/logformat/mod.ts";
 
 /** Where a record came from: the host (from the layout's `host=` directory), the file and line. */
 export interface Origin {
@@ -50,7 +50,7 @@ export type HostedRecord = AuditRecord & Origin;
  */
 export interface HostedBadLine extends Origin {
   type: "bad";
-  reason: BadLine["reason"] | "unknown-kind" | "line_too_long" | "outside_day";
+  reason: BadLine["reason"] | "outside_day";
   detail: string;
   time_ns?: string;
   /** the record, for `outside_day` */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { encodeExec, type ExecEvent } from "../scripts/lib/log_codec.ts";
-import { execEvent } from "../scripts/lib/exec_event.ts";
-import { decodeLine } from "../scripts/lib/log_codec.ts";
+import { encodeExec, type ExecEvent } from "../scripts/logformat/mod.ts";
+import { execEvent } from "../tests/support/exec_event.ts";
+import { decodeLine } from "../scripts/logformat/mod.ts";
 import { CounterMap, type Json, type ReduceOut } from "./job.ts";
 import { runInMemory } from "./engine/memory.ts";
 import { describe, JOBS, makeJobs } from "./mod.ts";

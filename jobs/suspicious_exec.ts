@@ -12,7 +12,7 @@
  */
 
 import type { Job, JobSpec, Table } from "./job.ts";
-import type { ExecEvent } from "../scripts/lib/log_codec.ts";
+import type { ExecEvent } from "../scripts/logformat/mod.ts";
 
 /** The seed's set. */
 export const DEFAULT_COMMANDS = ["ncat", "nc", "wget", "curl", "base64", "socat"] as const;

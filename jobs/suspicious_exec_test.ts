@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execLine } from "./testing.ts";
-import { synthLines } from "../scripts/lib/synth_log.ts";
+import { synthLines } from "../tests/support/synth_log.ts";
 import { runInMemory } from "./engine/memory.ts";
 import { basename, spec, suspiciousCommand, suspiciousExec } from "./suspicious_exec.ts";
 import { FINDERS } from "./lineage/finders.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { encodeExec, type ExecEvent } from "../scripts/lib/log_codec.ts";
-import { execEvent } from "../scripts/lib/exec_event.ts";
+import { encodeExec, type ExecEvent } from "../scripts/logformat/mod.ts";
+import { execEvent } from "../tests/support/exec_event.ts";
 import { basename } from "./suspicious_exec.ts";
 
 /** An exec line of `pcomm` running `filename` at second `s` of 2026-11-27. */

@@ -7,12 +7,13 @@
  */
 
 import { parseFlags } from "./lib/flags.ts";
+import { kindNames } from "./logformat/mod.ts";
 
-const USAGE = `usage: decode [--type exec|stats] [--strict] FILE...
+const USAGE = `usage: decode [--type ${kindNames().join("|")}] [--strict] FILE...
   prints one JSON object per record; bad lines go to stderr as FILE:LINE: reason
   exec records (E1, E2) carry exec_id, parent_exec_id (image ids for E2) and
   process_id; E2 adds exe, dev, ino, xid, pxid, mntns, pidns, userns, lost, redact
-  --type T    only records of type T (exec or stats)
+  --type T    only records of type T (${kindNames().join(", ")})
   --strict    exit 3 when any line was bad`;
 
 let args;
@@ -31,6 +32,10 @@ if (args.values.help || args.positionals.length === 0) {
   Deno.exit(args.values.help ? 0 : 2);
 }
 const type = typeof args.values.type === "string" ? args.values.type : undefined;
+if (type !== undefined && !kindNames().includes(type)) {
+  console.error(`decode: unknown --type "${type}": the known types are ${kindNames().join(", ")}`);
+  Deno.exit(2);
+}
 const { decodeFiles } = await import("./lib/decode_files.ts");
 const report = await decodeFiles(args.positionals, {
   type,

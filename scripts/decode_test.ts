@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { encodeExec, encodeStats, type ExecEvent } from "./lib/log_codec.ts";
-import { execEvent } from "./lib/exec_event.ts";
+import { encodeExec, encodeStats, type ExecEvent, MAX_LINE_BYTES } from "./logformat/mod.ts";
+import { execEvent } from "../tests/support/exec_event.ts";
 
 const decode = new URL("./decode.ts", import.meta.url).pathname;
 
@@ -94,6 +94,40 @@ Deno.test("decode reads a gzip file of several members (cat a.gz b.gz)", async (
       "first",
       "second",
     ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decode --type of an unknown type fails in one line naming the known ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = `${dir}/a.log`;
+    await Deno.writeTextFile(f, encodeExec(ev(1, ["a"])) + "\n");
+    const r = await runDecode("--type", "foo", f);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /"foo".*exec, stats/);
+    const ok = await runDecode("--type", "stats", f);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decode reports a line over MAX_LINE_BYTES as line_too_long and reads the next", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = `${dir}/long.log.gz`;
+    const raw = new TextEncoder().encode(
+      "E2\t" + "1".repeat(MAX_LINE_BYTES) + "\n" + encodeExec(ev(1, ["after"])) + "\n",
+    );
+    await Deno.writeFile(f, gzipSync(raw));
+    const r = await runDecode(f);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`${f}:1: line_too_long: ${MAX_LINE_BYTES + 3} bytes`));
+    assert.deepEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l).argv[0]), ["after"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

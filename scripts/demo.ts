@@ -7,7 +7,7 @@
  */
 
 import { run } from "./collector/run.ts";
-import { decodeLine, type ExecEvent } from "./lib/log_codec.ts";
+import { decodeLine, type ExecEvent } from "./logformat/mod.ts";
 import { openStream, readLines } from "./lib/line_reader.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "syscall-audit-demo-" });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { generateDay } from "./lib/gen_day.ts";
+import { generateDay } from "../tests/support/gen_day.ts";
 import { analyze } from "./analyze/run.ts";
 
 const root = new URL("..", import.meta.url).pathname;

@@ -8,12 +8,12 @@
 
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { generateDay } from "../scripts/lib/gen_day.ts";
+import { generateDay } from "./support/gen_day.ts";
 import { analyze, AnalyzeError, findSparkHome } from "../scripts/analyze/run.ts";
 import { runInMemory } from "../jobs/engine/memory.ts";
 import { makeJobs } from "../jobs/mod.ts";
-import { encodeExec } from "../scripts/lib/log_codec.ts";
-import { execEvent } from "../scripts/lib/exec_event.ts";
+import { encodeExec } from "../scripts/logformat/mod.ts";
+import { execEvent } from "./support/exec_event.ts";
 import { concatBytes } from "../scripts/lib/text_bytes.ts";
 import { layoutInputs, layoutKeys } from "./analyze_helpers.ts";
 import { canonRows, sparkTables } from "./support/spark_tables.ts";

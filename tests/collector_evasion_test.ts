@@ -6,7 +6,7 @@
  * and `ld` (binutils), `cc`, `unshare`, `chroot`.
  */
 import assert from "node:assert/strict";
-import { type ExecEvent, execId, parentExecId, utf8Length } from "../scripts/lib/log_codec.ts";
+import { type ExecEvent, execId, parentExecId, utf8Length } from "../scripts/logformat/mod.ts";
 import { bytesToText } from "../scripts/lib/text_bytes.ts";
 import {
   buildExecs,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { bytesToText } from "../scripts/lib/text_bytes.ts";
-import { FLAGS, utf8Length } from "../scripts/lib/log_codec.ts";
+import { FLAGS, utf8Length } from "../scripts/logformat/mod.ts";
 import { buildExecs, Collector, devText, hex, records, waitFor } from "./live_helpers.ts";
 
 const te = new TextEncoder();

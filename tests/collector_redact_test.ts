@@ -4,7 +4,7 @@
  * site-keyed hash tells one secret used twice from two secrets. Needs root.
  */
 import assert from "node:assert/strict";
-import { FLAGS } from "../scripts/lib/log_codec.ts";
+import { FLAGS } from "../scripts/logformat/mod.ts";
 import { buildExecs, Collector, hex, records, waitFor } from "./live_helpers.ts";
 
 /** Runs `argv` (argv[0] = /bin/true's name) through the test exec helper; its pid. */

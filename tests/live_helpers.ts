@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/lib/log_codec.ts";
+import { decodeLine, type ExecEvent, type StatsEvent } from "../scripts/logformat/mod.ts";
 import { openStream, readLines } from "../scripts/lib/line_reader.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -151,6 +151,10 @@ export async function records(...paths: string[]) {
   const bad: { path: string; no: number; reason: string }[] = [];
   for (const p of paths) {
     for await (const l of readLines(await openStream(p))) {
+      if (l.tooLong) {
+        bad.push({ path: p, no: l.no, reason: "line_too_long" });
+        continue;
+      }
       if (!l.terminated) {
         bad.push({ path: p, no: l.no, reason: "torn" });
         continue;

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { ExecEvent, StatsEvent } from "../scripts/lib/log_codec.ts";
+import type { ExecEvent, StatsEvent } from "../scripts/logformat/mod.ts";
 import { rotatedPattern } from "../scripts/shipper/sources.ts";
 import {
   assertExactlyOnce,
@@ -22,7 +22,7 @@ import { applyArgs, buildRelease, MODULE, quiet, RELEASES } from "./puppet_helpe
 import { DEFAULT_PIN_DIR } from "../scripts/collector/bpf_loader.ts";
 import { SystemdNamespace } from "./systemd_ns.ts";
 import { byKey, csvRows, inMemory } from "./analyze_helpers.ts";
-import { generateDay } from "../scripts/lib/gen_day.ts";
+import { generateDay } from "./support/gen_day.ts";
 import { findSparkHome } from "../scripts/analyze/run.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

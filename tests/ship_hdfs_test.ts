@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { synthLog } from "../scripts/lib/synth_log.ts";
+import { synthLog } from "./support/synth_log.ts";
 import { escrowRecord, writeEscrow } from "../scripts/tamper/escrow.ts";
 import { BOOT, threeFiles } from "../scripts/tamper/testing.ts";
 import {

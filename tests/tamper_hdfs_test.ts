@@ -8,7 +8,8 @@ import { gzipSync } from "node:zlib";
 import { WebHdfsClient } from "../scripts/webhdfs/client.ts";
 import { escrowRecord, writeEscrow } from "../scripts/tamper/escrow.ts";
 import { BOOT, threeFiles } from "../scripts/tamper/testing.ts";
-import { keysDir, shipKeys } from "../scripts/shipper/keys.ts";
+import { keysDir } from "../scripts/layout/mod.ts";
+import { shipKeys } from "../scripts/shipper/keys.ts";
 import { countChains } from "../scripts/analyze/chains.ts";
 import { startHdfs, stopHdfs } from "./hdfs_helpers.ts";
 

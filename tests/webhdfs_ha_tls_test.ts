@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { synthLog } from "../scripts/lib/synth_log.ts";
+import { synthLog } from "./support/synth_log.ts";
 import { HdfsUnavailableError } from "../scripts/webhdfs/errors.ts";
 import { parseWebHdfsUrl } from "../scripts/webhdfs/url.ts";
 import {

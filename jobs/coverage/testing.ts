@@ -7,8 +7,8 @@
  * @module
  */
 
-import { encodeExec, type ExecEvent } from "../../scripts/lib/log_codec.ts";
-import { execEvent } from "../../scripts/lib/exec_event.ts";
+import { encodeExec, type ExecEvent } from "../../scripts/logformat/mod.ts";
+import { execEvent } from "../../tests/support/exec_event.ts";
 import { ChainWriter, keyId } from "../../scripts/tamper/chain.ts";
 import { escrowRecord, newRunKey } from "../../scripts/tamper/escrow.ts";
 import { sealedStatsLine } from "../../scripts/tamper/record.ts";

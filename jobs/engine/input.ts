@@ -5,7 +5,7 @@
  * @module
  */
 
-import { decodeLine } from "../../scripts/lib/log_codec.ts";
+import { decodeLine } from "../../scripts/logformat/mod.ts";
 import type { Counters, HostedBadLine, HostedRecord, Origin } from "../job.ts";
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { synthLines } from "../../scripts/lib/synth_log.ts";
+import { synthLines } from "../../tests/support/synth_log.ts";
 import type { Job } from "../job.ts";
 import { suspiciousExec } from "../suspicious_exec.ts";
 import { runInMemory } from "./memory.ts";

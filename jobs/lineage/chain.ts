@@ -10,7 +10,7 @@
 
 import type { Json } from "../job.ts";
 import { type ExecRecord, imageOf } from "../events.ts";
-import { execId, parentExecId } from "../../scripts/lib/log_codec.ts";
+import { execId, parentExecId } from "../../scripts/logformat/mod.ts";
 
 /** The longest command line a node keeps (UTF-16 code units). */
 export const MAX_COMMAND_LINE = 4096;

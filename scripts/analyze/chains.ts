@@ -1,6 +1,6 @@
 /**
  * The chain count of `deno task analyze`, until a coverage job exists: the
- * day's files of each host (`<input>/dt=D/host=H/*`, in name order: the
+ * day's files of each host (`<input>/dt=D/host=H/*`, docs/hdfs-layout.md, in name order: the
  * shipper names pieces by the time of their first record) are read once
  * more, here, in Deno, and run through the chain verifier with the keys
  * escrowed under `<input>/_keys/`. Local and webhdfs:// inputs only (Spark
@@ -14,6 +14,7 @@
  * @module
  */
 
+import { dayDir, isHidden, keysRoot } from "../layout/mod.ts";
 import { WebHdfsClient } from "../webhdfs/client.ts";
 import { parseWebHdfsUrl } from "../webhdfs/url.ts";
 import { loadKeys, openEscrow, parseEscrow } from "../tamper/escrow.ts";
@@ -37,8 +38,6 @@ export interface ChainCountOptions {
   /** WebHDFS user (simple auth), as Spark's Hadoop client picks it. @default {$HADOOP_USER_NAME, else $USER, else "root" for uid 0} */
   user?: string;
 }
-
-const hidden = (n: string) => n.startsWith("_") || n.startsWith(".");
 
 /** Verifies the chains of one day of the shipper's layout. */
 export async function countChains(
@@ -67,21 +66,21 @@ export async function countChains(
   const root = target ? target.root.replace(/\/+$/, "") : input.replace(/\/+$/, "");
   try {
     const keys = client
-      ? await remoteKeys(client, `${root}/_keys`, options.privateKeyPem)
+      ? await remoteKeys(client, keysRoot(root), options.privateKeyPem)
       : loadKeys(
-        dirExists(`${root}/_keys`) ? [`${root}/_keys`] : [],
+        dirExists(keysRoot(root)) ? [keysRoot(root)] : [],
         options.privateKeyPem,
       ).keys;
-    const dayDir = `${root}/dt=${day}`;
-    const hosts = client ? await remoteList(client, dayDir, true) : localList(dayDir, true);
+    const dayPath = dayDir(root, day);
+    const hosts = client ? await remoteList(client, dayPath, true) : localList(dayPath, true);
     for (const h of hosts) {
       if (!h.startsWith("host=")) continue;
       const files = client
-        ? await remoteList(client, `${dayDir}/${h}`, false)
-        : localList(`${dayDir}/${h}`, false);
+        ? await remoteList(client, `${dayPath}/${h}`, false)
+        : localList(`${dayPath}/${h}`, false);
       const v = new ChainVerifier({ keys });
       for (const f of files) {
-        const path = `${dayDir}/${h}/${f}`;
+        const path = `${dayPath}/${h}/${f}`;
         try {
           if (client) {
             const s = await client.open(path);
@@ -126,14 +125,14 @@ function dirExists(p: string): boolean {
 function localList(dir: string, dirs: boolean): string[] {
   if (!dirExists(dir)) return [];
   return [...Deno.readDirSync(dir)]
-    .filter((e) => (dirs ? e.isDirectory : e.isFile) && !hidden(e.name))
+    .filter((e) => (dirs ? e.isDirectory : e.isFile) && !isHidden(e.name))
     .map((e) => e.name).sort();
 }
 
 async function remoteList(client: WebHdfsClient, dir: string, dirs: boolean): Promise<string[]> {
   if (!(await client.getFileStatus(dir))) return [];
   return (await client.listStatus(dir))
-    .filter((s) => (s.type === "DIRECTORY") === dirs && !hidden(s.pathSuffix))
+    .filter((s) => (s.type === "DIRECTORY") === dirs && !isHidden(s.pathSuffix))
     .map((s) => s.pathSuffix).sort();
 }
 

@@ -1,13 +1,12 @@
 /**
  * The collector's hot path: one ring-buffer record (`struct event`) -> one E2
  * line, written as bytes straight into the output buffer (no strings, no
- * allocation). Same output as log_codec.ts's encodeExec(), which the tests check.
+ * allocation). Same output as logformat/mod.ts encodeExec(), which the tests check.
  *
  * @module
  */
 
-import { escapedMax, escapeInto } from "../lib/field_escape.ts";
-import { INIT_NS } from "../lib/log_codec.ts";
+import { escapedMax, escapeInto, INIT_NS } from "../logformat/mod.ts";
 import { type ArgvRedactor, MAX_CUTS, NOTE_BYTES_PER_CUT } from "./argv_redactor.ts";
 import {
   COUNT_UNKNOWN,

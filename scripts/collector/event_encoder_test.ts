@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeLine, encodeExec, type ExecEvent } from "../lib/log_codec.ts";
+import { decodeLine, encodeExec, type ExecEvent } from "../logformat/mod.ts";
 import { bytesToText, concatBytes } from "../lib/text_bytes.ts";
 import { divmod1e9, ExecLineEncoder } from "./event_encoder.ts";
 import type { ArgvRedactor } from "./argv_redactor.ts";
@@ -135,7 +135,7 @@ const base: Raw = {
   auid: COUNT_UNKNOWN,
   ret: 0,
   argc: 3,
-  args_size: 0,
+  args_size: 10,
   kind: KIND_EXECVE,
   flags: 0,
   comm: te.encode("true"),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FLAGS } from "../lib/log_codec.ts";
+import { FLAGS } from "../logformat/mod.ts";
 
 /** `struct event` field offsets (bytes). */
 export const EV = {

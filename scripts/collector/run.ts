@@ -20,7 +20,7 @@
  */
 
 import { createPublicKey } from "node:crypto";
-import { encodeStats } from "../lib/log_codec.ts";
+import { encodeStats } from "../logformat/mod.ts";
 import { ChainWriter } from "../tamper/chain.ts";
 import {
   DEFAULT_KEY_DIR,

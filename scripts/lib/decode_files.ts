@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodeLine, execId, parentExecId, processId } from "./log_codec.ts";
+import { decodeLine, execId, MAX_LINE_BYTES, parentExecId, processId } from "../logformat/mod.ts";
 import { openStream, readLines } from "./line_reader.ts";
 
 export interface DecodeOptions {
@@ -36,6 +36,13 @@ export async function decodeFiles(paths: string[], options: DecodeOptions): Prom
     report.files++;
     try {
       for await (const line of readLines(await openStream(path))) {
+        if (line.tooLong) {
+          report.bad++;
+          options.err(
+            `${path}:${line.no}: line_too_long: ${line.bytes} bytes, more than ${MAX_LINE_BYTES}: skipped unread`,
+          );
+          continue;
+        }
         if (line.text === "" && line.terminated) continue;
         if (!line.terminated) {
           report.bad++;

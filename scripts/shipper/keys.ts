@@ -18,8 +18,7 @@ import { readSync } from "node:fs";
 import { closeFd, openTrusted } from "./safe_open.ts";
 import type { WebHdfsClient } from "../webhdfs/client.ts";
 import { parseEscrow } from "../tamper/escrow.ts";
-import { sanitizeHost } from "./host_name.ts";
-import { stagingDir } from "./ship_file.ts";
+import { keyFileName, keysDir, sanitizeHost, stagingDir } from "../layout/mod.ts";
 
 /** Options of {@link shipKeys}. */
 export interface ShipKeysOptions {
@@ -41,11 +40,6 @@ export interface ShipKeysReport {
   /** local names whose HDFS name holds other bytes (kept locally) */
   conflicts: string[];
   failed: { name: string; error: string }[];
-}
-
-/** `<root>/_keys/host=<H>`. */
-export function keysDir(root: string, hostDir: string): string {
-  return `${root.replace(/\/+$/, "")}/_keys/host=${hostDir}`;
 }
 
 /** The escrow files waiting in `keyDir` (names), so a run with no log to ship still ships keys. */
@@ -96,7 +90,7 @@ export async function shipKeys(
           `its name does not match its content (boot ${rec.boot}, nonce ${rec.nonce})`,
         );
       }
-      const target = `${dest}/${rec.nonce}.key`;
+      const target = `${dest}/${keyFileName(rec.nonce)}`;
       if (opts.dryRun) {
         warn(`ship: key ${name} would go to ${target}`);
         continue;

@@ -14,7 +14,8 @@ import { HdfsError, HdfsPermissionError, HdfsUnavailableError } from "../webhdfs
 import { parseWebHdfsUrl } from "../webhdfs/url.ts";
 import { formatBytes } from "../lib/units.ts";
 import { dayOfMs, DaySplitter, dayString } from "./day_split.ts";
-import { sanitizeHost, stableFraction } from "./host_name.ts";
+import { stableFraction } from "./host_name.ts";
+import { hostDayDir, pieceName, sanitizeHost, stagingDir, stampOf } from "../layout/mod.ts";
 import { Journal, type JournalEntry, type ShippedPrefix } from "./journal.ts";
 import { type HeldLock, tryLock } from "./lock.ts";
 import { RateLimit } from "./rate_limit.ts";
@@ -22,13 +23,10 @@ import {
   contentIdOf,
   CorruptSourceError,
   isShippedPrefix,
-  pieceName,
   pieceSegments,
   PrefixMismatchError,
   type ShipContext,
   shipFile,
-  stagingDir,
-  stampOf,
 } from "./ship_file.ts";
 import { dirProblem, FdReader } from "./safe_open.ts";
 import { pendingKeys, shipKeys } from "./keys.ts";
@@ -548,9 +546,9 @@ async function plan(
   const stamp = stampOf(splitter.firstTimedLine, src.mtimeMs);
   pieces.forEach((d, i) => {
     console.log(
-      `${src.name}: ${d.lines} lines, ${formatBytes(d.bytes)} -> ${root}/dt=${
-        dayString(d.day)
-      }/host=${hostDir}/${pieceName(stem, stamp, i)}`,
+      `${src.name}: ${d.lines} lines, ${formatBytes(d.bytes)} -> ${
+        hostDayDir(root, dayString(d.day), hostDir)
+      }/${pieceName(stem, stamp, i)}`,
     );
   });
   if (!pieces.length) warn(`ship: "${src.name}" is empty: nothing to ship`);

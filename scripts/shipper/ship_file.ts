@@ -3,7 +3,7 @@
  * streamed to a staging name, verified (length, and HDFS's own checksum of
  * the stored blocks against the one computed locally; or a read-back),
  * labelled with its SHA-256 as an xattr, then RENAMEd into
- * `<root>/dt=<day>/host=<host>/<name>`. RENAME never overwrites: a name that
+ * `<root>/dt=<day>/host=<host>/<name>` (docs/hdfs-layout.md). RENAME never overwrites: a name that
  * is taken by the same bytes counts as shipped, by other bytes as a
  * conflict, shipped under a name with its own hash.
  *
@@ -18,7 +18,7 @@
 
 import { createHash } from "node:crypto";
 import { gunzipFile, GzipError } from "../lib/gunzip.ts";
-import { isoFromNs } from "../lib/log_codec.ts";
+import { conflictName, hostDayDir, pieceName, stagingDir, stampOf } from "../layout/mod.ts";
 import type { WebHdfsClient } from "../webhdfs/client.ts";
 import { HdfsError, HdfsVerifyError } from "../webhdfs/errors.ts";
 import { joinPath } from "../webhdfs/url.ts";
@@ -87,11 +87,6 @@ export interface ShippedFile {
   stamp: string;
   fallback_day: number;
   first_piece: number;
-}
-
-/** The staging directory of a host. */
-export function stagingDir(root: string, hostDir: string): string {
-  return joinPath(root, "_staging", `host=${hostDir}`);
 }
 
 /**
@@ -259,22 +254,6 @@ async function* pastPrefix(
   }
 }
 
-/** The name of a piece in HDFS, from the source's first event time and the piece index. */
-export function pieceName(stem: string, firstStamp: string, index: number): string {
-  return `${stem}.${firstStamp}.${index}.log.gz`;
-}
-
-/** "20261127T062501.123456789Z" from a line's first bytes, or from a time in ms. */
-export function stampOf(firstLine: Uint8Array | undefined, fallbackMs: number): string {
-  let ns = `${fallbackMs}000000`;
-  if (firstLine) {
-    const f = new TextDecoder().decode(firstLine.subarray(0, 64)).split("\t");
-    if (/^[A-Z]\d+$/.test(f[0]) && /^\d{10,20}$/.test(f[1] ?? "")) ns = f[1];
-    else if (/^\d{1,11}$/.test(f[0])) ns = f[0] + "000000000";
-  }
-  return isoFromNs(ns).replace(/[-:]/g, "");
-}
-
 /**
  * Ships the bytes of `src` picked (read through its descriptor); with
  * `prefix` (what the journal says was shipped of this file before), only
@@ -393,14 +372,14 @@ async function settle(
       chain: label.chain,
     }),
   );
-  const dir = joinPath(ctx.root, `dt=${day}`, `host=${ctx.hostDir}`);
+  const dir = hostDayDir(ctx.root, day, ctx.hostDir);
   await mkdirs(ctx, dir);
   const base = { day, bytes: p.sentBytes, sha256, raw_sha256: rawSha, lines: p.lines, verified };
   const target = joinPath(dir, name);
   const first = await place(ctx, p.staging, target, rawSha);
   if (first !== "taken") return { ...base, path: target, outcome: first };
   // the name holds other bytes: never overwrite; ship under a name of our own
-  const alt = joinPath(dir, name.replace(/\.log\.gz$/, `.conflict-${rawSha.slice(0, 16)}.log.gz`));
+  const alt = joinPath(dir, conflictName(name, rawSha));
   const second = await place(ctx, p.staging, alt, rawSha);
   if (second === "taken") {
     throw new HdfsVerifyError(

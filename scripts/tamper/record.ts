@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeStats } from "../lib/log_codec.ts";
+import { encodeStats } from "../logformat/mod.ts";
 import type { ChainWriter } from "./chain.ts";
 
 const te = new TextEncoder();

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { bytesToText, textToBytes, utf8SeqLen } from "./text_bytes.ts";
+import { bytesToText, textToBytes, utf8SeqLen } from "../lib/text_bytes.ts";
 
 const HEX = new TextEncoder().encode("0123456789abcdef");
 const BS = 0x5c;

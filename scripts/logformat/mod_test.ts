@@ -7,9 +7,10 @@ import {
   type ExecEvent,
   execId,
   isoFromNs,
+  MAX_LINE_BYTES,
   parentExecId,
   processId,
-} from "./log_codec.ts";
+} from "./mod.ts";
 
 function sample(over: Partial<ExecEvent> = {}): ExecEvent {
   const ev: ExecEvent = {
@@ -52,6 +53,7 @@ function sample(over: Partial<ExecEvent> = {}): ExecEvent {
     // lone surrogates encode to 3 bytes with TextEncoder but stand for one raw byte
     ev.argv.reduce((n, a) => n + 2 * (a.match(/[\udc80-\udcff]/g)?.length ?? 0), 0);
   ev.arg_bytes = ev.argv_captured_bytes;
+  ev.argc = ev.argv.length;
   return ev;
 }
 
@@ -86,7 +88,7 @@ Deno.test("decodeLine() names unknown versions and types", () => {
   assert.equal(rec.type, "bad");
   assert.equal(rec.type === "bad" && rec.reason, "unknown-version");
   const x = decodeLine("X1\tfoo\t.");
-  assert.equal(x.type === "bad" && x.reason, "unknown-version");
+  assert.equal(x.type === "bad" && x.reason, "unknown-kind");
   const junk = decodeLine("hello world");
   assert.equal(junk.type === "bad" && junk.reason, "malformed");
 });
@@ -184,8 +186,8 @@ Deno.test("execId() names the image for E2 and the process for E1", () => {
 });
 
 Deno.test("encodeExec() writes the initial pid/user namespaces and an exe equal to the filename as empty fields; decodeLine() restores them", async () => {
-  const { execEvent } = await import("./exec_event.ts");
-  const { INIT_NS } = await import("./log_codec.ts");
+  const { execEvent } = await import("../../tests/support/exec_event.ts");
+  const { INIT_NS } = await import("./mod.ts");
   const ev = execEvent({
     time_ns: "1795879313215897025",
     filename: "/usr/bin/ls",
@@ -216,4 +218,83 @@ Deno.test("encodeExec() writes the initial pid/user namespaces and an exe equal 
     encodeExec({ ...ev, ret: -2, exe: "", dev: null, ino: null }),
   ) as ExecEvent;
   assert.equal(failed.exe, "");
+});
+
+/** The fields of an E2 line of sample2(), `edit` applied, joined again. */
+function editedE2(edit: (f: string[]) => void): string {
+  const f = encodeExec(sample2()).split("\t");
+  edit(f);
+  return f.join("\t");
+}
+
+function reasonOf(line: string): string {
+  const rec = decodeLine(line);
+  return rec.type === "bad" ? `${rec.reason}: ${rec.detail}` : rec.type;
+}
+
+Deno.test("decodeLine() reads the type field only as a letter and a version without leading zero", () => {
+  assert.equal(reasonOf(editedE2(() => {})), "exec");
+  const e01 = reasonOf(editedE2((f) => (f[0] = "E02")));
+  assert.match(e01, /^malformed: .*"E02".*leading zero/);
+  assert.match(reasonOf(encodeExec(sample()).replace(/^E1/, "E01")), /^malformed:/);
+  assert.match(reasonOf(editedE2((f) => (f[0] = "E0"))), /^unknown-version:/);
+  assert.match(reasonOf(editedE2((f) => (f[0] = "N1"))), /^unknown-kind: .*"N1"/);
+});
+
+Deno.test("decodeLine() takes flags as hex of at most 8 digits only", () => {
+  assert.match(reasonOf(editedE2((f) => (f[E2.flags] = "1zz"))), /^malformed: flags/);
+  assert.match(reasonOf(editedE2((f) => (f[E2.flags] = "0x8"))), /^malformed: flags/);
+  assert.match(reasonOf(editedE2((f) => (f[E2.flags] = ""))), /^malformed: flags/);
+  assert.match(reasonOf(editedE2((f) => (f[E2.flags] = "100000000"))), /^malformed: flags/);
+  const ok = decodeLine(editedE2((f) => (f[E2.flags] = "FFFFFFFF")));
+  assert.equal(ok.type === "exec" && ok.flags, 0xffffffff);
+});
+
+Deno.test("decodeLine() rejects captured argv counts above the original ones", () => {
+  const ev = sample2();
+  const more = (f: string[], k: number, by: number) => (f[k] = String(Number(f[k]) - by));
+  assert.match(
+    reasonOf(editedE2((f) => more(f, E2.argc, 1))),
+    /^malformed: cargc 5 exceeds argc 4/,
+  );
+  assert.match(
+    reasonOf(editedE2((f) => more(f, E2.argbytes, 1))),
+    new RegExp(`^malformed: cbytes ${ev.argv_captured_bytes} exceeds argbytes`),
+  );
+  // unknown originals ("-") bound nothing; a cut argv (fewer captured) is fine
+  assert.equal(reasonOf(editedE2((f) => (f[E2.argc] = f[E2.argbytes] = "-"))), "exec");
+  assert.equal(reasonOf(editedE2((f) => more(f, E2.argc, -3))), "exec");
+});
+
+Deno.test("decodeLine() rejects a time field longer than 19 digits", () => {
+  assert.match(reasonOf(editedE2((f) => (f[E2.time] = "1".repeat(29)))), /^malformed: time/);
+  assert.match(reasonOf(editedE2((f) => (f[E2.time] = "1".repeat(20)))), /^malformed: time/);
+  const max = decodeLine(editedE2((f) => (f[E2.time] = "9".repeat(19))));
+  assert.equal(max.type === "exec" && max.time, "2286-11-20T17:46:39.999999999Z");
+  const stats = encodeStats("1".repeat(29), "ab", "open", {});
+  assert.match(reasonOf(stats), /^malformed: time/);
+});
+
+Deno.test("decodeLine() rejects numeric fields that are not plain decimals", () => {
+  for (const k of [E2.pid, E2.uid, E2.cpu, E2.ret, E2.cargc, E2.mntns]) {
+    for (const bad of ["+1", "01", "-0", "1e3", " 1", "1 ", "0x1", "1.0", "", "-"]) {
+      assert.match(reasonOf(editedE2((f) => (f[k] = bad))), /^malformed:/, `field ${k} "${bad}"`);
+    }
+  }
+  for (const k of [E2.start, E2.xid, E2.cgroup, E2.ino]) {
+    for (const bad of ["-1", "01", "1a", "1".repeat(21)]) {
+      assert.match(reasonOf(editedE2((f) => (f[k] = bad))), /^malformed:/, `field ${k} "${bad}"`);
+    }
+  }
+  assert.match(reasonOf(editedE2((f) => (f[E2.dev] = "08:1"))), /^malformed: dev/);
+  const failed = decodeLine(editedE2((f) => (f[E2.ret] = "-13")));
+  assert.equal(failed.type === "exec" && failed.ret, -13);
+});
+
+Deno.test("decodeLine() reports a line over MAX_LINE_BYTES as line_too_long without reading it", () => {
+  const long = `E2\t${"x".repeat(MAX_LINE_BYTES)}\t.`;
+  assert.match(reasonOf(long), /^line_too_long: /);
+  // multi-byte text counts in bytes: 1.5 M three-byte characters are 4.5 MB
+  assert.match(reasonOf("\u20ac".repeat(1_500_000)), /^line_too_long: line of 4500000 bytes/);
+  assert.match(reasonOf("\u20ac".repeat(1_000_000)), /^malformed: /);
 });

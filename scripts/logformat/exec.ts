@@ -1,23 +1,27 @@
 /**
- * The audit log codec, shared by the collector, the decoder, the shipper and
- * the jobs. See docs/log-format.md for the format.
- *
- * A line is tab-separated fields; the first names the record type and its
- * format version (`E2` exec, `E1` its predecessor, `S1` stats); every line ends with the field
- * `.`, so a torn line (host crash, full disk) can never pass as whole. Lines of
- * the seed's prototype (7 fields, no type) are read as version 0.
+ * The exec record kind: `E2` (written), `E1` (its predecessor, read) and the
+ * seed prototype's untyped 7-field lines (read as version 0). See
+ * docs/log-format.md.
  *
  * @module
  */
 
 import { escapeField, unescapeField } from "./field_escape.ts";
+import {
+  type BadLine,
+  badLine,
+  decimal,
+  END_MARK,
+  hex,
+  isoFromNs,
+  num,
+  optNum,
+  timeNs,
+  utf8Length,
+} from "./fields.ts";
 
 /** Version of the exec records this code writes (E2; E1 is still read). */
 export const FORMAT_VERSION = 2;
-/** Version of the stats records. */
-export const STATS_VERSION = 1;
-/** The last field of every v1 line. */
-export const END_MARK = ".";
 
 /** Positions of the fixed fields of an `E1` line; argv follows, then END_MARK. */
 export const E1 = {
@@ -205,110 +209,17 @@ export interface ExecEvent {
   redact?: string;
 }
 
-/** A collector statistics record: counters at a point in time. */
-export interface StatsEvent {
-  type: "stats";
-  version: number;
-  time_ns: string;
-  time: string;
-  boot_id: string;
-  /** "open", "periodic", "exit", ... */
-  reason: string;
-  /** counter or label name -> value (numbers as decimal strings) */
-  values: Record<string, string>;
-}
-
-export type AuditRecord = ExecEvent | StatsEvent;
-
-/** Why a line could not be decoded. */
-export interface BadLine {
-  type: "bad";
-  /** "torn" (no end mark: cut by a crash or full disk), "unknown-version", "malformed" */
-  reason: "torn" | "unknown-version" | "malformed";
-  detail: string;
-}
-
-// records of a file share their day: format the date once, the time by hand
-let lastDay = NaN;
-let lastDayPrefix = "";
-const pad2 = (n: number) => (n < 10 ? "0" + n : String(n));
-
-/** ns since the epoch (decimal string) -> ISO-8601 with 9 fraction digits. */
-export function isoFromNs(ns: string): string {
-  const s = ns.padStart(10, "0");
-  const sec = Number(s.slice(0, -9) || "0");
-  const frac = s.slice(-9);
-  const day = Math.floor(sec / 86_400);
-  if (day !== lastDay) {
-    const d = new Date(day * 86_400_000);
-    if (Number.isNaN(d.getTime())) return "";
-    lastDayPrefix = d.toISOString().slice(0, 11);
-    lastDay = day;
-  }
-  const rem = sec - day * 86_400;
-  return lastDayPrefix + pad2(Math.floor(rem / 3600)) + ":" + pad2(Math.floor(rem / 60) % 60) +
-    ":" + pad2(rem % 60) + "." + frac + "Z";
-}
-
-/** true for an optional "-" then 1..16 decimal digits (no regex: this runs per field) */
-function isInt(f: string): boolean {
-  const n = f.length;
-  let i = f.charCodeAt(0) === 45 ? 1 : 0;
-  if (i === n || n - i > 16) return false;
-  for (; i < n; i++) {
-    const c = f.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-function num(f: string, what: string): number {
-  if (!isInt(f)) {
-    if (/^-?\d+$/.test(f)) return Number(f); // long: still a number, maybe inexact
-    throw new SyntaxError(`${what} is not a number: "${f.slice(0, 40)}"`);
-  }
-  return Number(f);
-}
-
-function optNum(f: string, what: string): number | null {
-  return f === "-" ? null : num(f, what);
-}
-
-function decimal(f: string, what: string): string {
-  let ok = f.length > 0;
-  for (let i = 0; ok && i < f.length; i++) {
-    const c = f.charCodeAt(i);
-    ok = c >= 48 && c <= 57;
-  }
-  if (!ok) throw new SyntaxError(`${what} is not a decimal: "${f.slice(0, 40)}"`);
-  return f;
-}
-
-function bytesOf(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xdc80 && c <= 0xdcff) n += 1; // an escaped raw byte
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
+/** Decodes the fields of an `E1` or `E2` line (end mark checked by the caller). */
+export function decodeExec(f: string[], version: number): ExecEvent | BadLine {
   const X = version === 1 ? E1 : E2;
   if (f.length < X.argv + 1) {
-    return { type: "bad", reason: "malformed", detail: `exec record has ${f.length} fields` };
+    return badLine("malformed", `exec record has ${f.length} fields`);
   }
   const argv = f.slice(X.argv, f.length - 1).map(unescapeField);
   const ev: ExecEvent = {
     type: "exec",
     version,
-    time_ns: decimal(f[X.time], "time"),
+    time_ns: timeNs(f[X.time]),
     time: isoFromNs(f[X.time]),
     boot_id: f[X.boot],
     cpu: num(f[X.cpu], "cpu"),
@@ -328,7 +239,7 @@ function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
     cgroup_id: decimal(f[X.cgroup], "cgroup"),
     syscall: SYSCALL_CODES[f[X.syscall]] ?? f[X.syscall],
     ret: num(f[X.ret], "ret"),
-    flags: parseInt(f[X.flags], 16),
+    flags: hex(f[X.flags], "flags", 8),
     comm: unescapeField(f[X.comm]),
     pcomm: unescapeField(f[X.pcomm]),
     filename: unescapeField(f[X.filename]),
@@ -341,7 +252,7 @@ function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
   };
   if (version === 2) {
     const dev = f[E2.dev];
-    if (dev !== "-" && !/^\d+:\d+$/.test(dev)) {
+    if (dev !== "-" && !/^(0|[1-9]\d{0,9}):(0|[1-9]\d{0,9})$/.test(dev)) {
       throw new SyntaxError(`dev is not major:minor: "${dev.slice(0, 40)}"`);
     }
     ev.lost = num(f[E2.lost], "lost");
@@ -355,7 +266,17 @@ function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
     ev.ino = f[E2.ino] === "-" ? null : decimal(f[E2.ino], "ino");
     ev.redact = unescapeField(f[E2.redact]);
   }
-  if (Number.isNaN(ev.flags)) throw new SyntaxError(`flags is not hex: "${f[X.flags]}"`);
+  if (ev.argc !== null && ev.argv_captured > ev.argc) {
+    return badLine("malformed", `cargc ${ev.argv_captured} exceeds argc ${ev.argc}`);
+  }
+  // (E1 wrote `<redacted>` in place of a secret and counted what it wrote: it may be longer)
+  const e1Redacted = version === 1 && (ev.flags & FLAGS.redacted) !== 0;
+  if (ev.arg_bytes !== null && ev.argv_captured_bytes > ev.arg_bytes && !e1Redacted) {
+    return badLine(
+      "malformed",
+      `cbytes ${ev.argv_captured_bytes} exceeds argbytes ${ev.arg_bytes}`,
+    );
+  }
   // integrity: the argv fields must add up to what the line says it captured
   if (argv.length !== ev.argv_captured) {
     return {
@@ -365,7 +286,7 @@ function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
     };
   }
   let total = 0;
-  for (const a of argv) total += bytesOf(a) + 1;
+  for (const a of argv) total += utf8Length(a) + 1;
   const slack = total - ev.argv_captured_bytes;
   if (slack !== 0 && !(slack === 1 && argv.length > 0)) {
     return {
@@ -377,36 +298,16 @@ function decodeExec(f: string[], version: 1 | 2): ExecEvent | BadLine {
   return ev;
 }
 
-function decodeStats1(f: string[]): StatsEvent | BadLine {
-  if (f.length < 5) {
-    return { type: "bad", reason: "malformed", detail: `stats record has ${f.length} fields` };
-  }
-  const values: Record<string, string> = {};
-  for (const kv of f.slice(4, f.length - 1)) {
-    const eq = kv.indexOf("=");
-    if (eq <= 0) return { type: "bad", reason: "malformed", detail: `stats field "${kv}"` };
-    values[kv.slice(0, eq)] = unescapeField(kv.slice(eq + 1));
-  }
-  return {
-    type: "stats",
-    version: 1,
-    time_ns: decimal(f[1], "time"),
-    time: isoFromNs(f[1]),
-    boot_id: f[2],
-    reason: f[3],
-    values,
-  };
-}
-
 /** The seed prototype's line: time(s) pid ppid comm pcomm filename "args joined by spaces". */
-function decodeSeed(f: string[]): ExecEvent | BadLine {
+export function decodeSeed(f: string[]): ExecEvent | BadLine {
   const q = f[6];
   if (q.length < 2 || q[0] !== '"' || q[q.length - 1] !== '"') {
     return { type: "bad", reason: "malformed", detail: "seed-format args are not quoted" };
   }
   const args = q.slice(1, -1);
   const argv = args === "" ? [] : args.split(" ");
-  const sec = decimal(f[0], "time");
+  // seconds: with 9 more digits at most the 19 of a time field
+  const sec = decimal(f[0], "time", 10);
   return {
     type: "exec",
     version: 0,
@@ -438,47 +339,9 @@ function decodeSeed(f: string[]): ExecEvent | BadLine {
     argc: null,
     arg_bytes: null,
     argv_captured: argv.length,
-    argv_captured_bytes: argv.reduce((n, a) => n + bytesOf(a) + 1, 0),
+    argv_captured_bytes: argv.reduce((n, a) => n + utf8Length(a) + 1, 0),
     argv,
   };
-}
-
-/**
- * Decodes one line (without its "\n"). Never throws: a line that is not a
- * valid record comes back as a BadLine saying why.
- */
-export function decodeLine(line: string): AuditRecord | BadLine {
-  if (line.endsWith("\r")) line = line.slice(0, -1);
-  const f = line.split("\t");
-  const t = f[0];
-  try {
-    if (t.length >= 2 && (t[0] === "E" || t[0] === "S") && /^\d+$/.test(t.slice(1))) {
-      const version = Number(t.slice(1));
-      const newest = t[0] === "E" ? FORMAT_VERSION : STATS_VERSION;
-      if (version < 1 || version > newest) {
-        return {
-          type: "bad",
-          reason: "unknown-version",
-          detail: `record type ${t[0]} version ${version} is not known to this reader (${newest})`,
-        };
-      }
-      if (f[f.length - 1] !== END_MARK || f.length < 2) {
-        return { type: "bad", reason: "torn", detail: "line has no end mark (cut short)" };
-      }
-      return t[0] === "E" ? decodeExec(f, version as 1 | 2) : decodeStats1(f);
-    }
-    if (/^[A-Z]\d+$/.test(t)) {
-      return { type: "bad", reason: "unknown-version", detail: `unknown record type "${t}"` };
-    }
-    if (f.length === 7 && /^\d+$/.test(t)) return decodeSeed(f);
-    return {
-      type: "bad",
-      reason: "malformed",
-      detail: `not an audit record: "${line.slice(0, 40)}"`,
-    };
-  } catch (e) {
-    return { type: "bad", reason: "malformed", detail: (e as Error).message };
-  }
 }
 
 function optOut(v: number | null): string {
@@ -545,22 +408,6 @@ export function encodeExec(ev: ExecEvent): string {
   f.push(END_MARK);
   return f.join("\t");
 }
-
-/** Encodes a stats record as an S1 line (no "\n"). */
-export function encodeStats(
-  timeNs: string,
-  bootId: string,
-  reason: string,
-  values: Record<string, string | number | bigint>,
-): string {
-  const f = ["S1", timeNs, bootId, reason];
-  for (const [k, v] of Object.entries(values)) f.push(`${k}=${escapeField(String(v))}`);
-  f.push(END_MARK);
-  return f.join("\t");
-}
-
-/** Byte length of a string once UTF-8 encoded (surrogate-escaped bytes count one). */
-export const utf8Length = bytesOf;
 
 /**
  * The exec id (docs/log-format.md "Exec ids"): for an E2 record the image id

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { escapeBytes, escapeField, unescapeBytes, unescapeField } from "./field_escape.ts";
-import { bytesToText, textToBytes } from "./text_bytes.ts";
+import { bytesToText, textToBytes } from "../lib/text_bytes.ts";
 
 const te = new TextEncoder();
 

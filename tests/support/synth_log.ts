@@ -7,7 +7,13 @@
  * @module
  */
 
-import { encodeExec, encodeStats, type ExecEvent, isoFromNs, utf8Length } from "./log_codec.ts";
+import {
+  encodeExec,
+  encodeStats,
+  type ExecEvent,
+  isoFromNs,
+  utf8Length,
+} from "../../scripts/logformat/mod.ts";
 
 /** Options of {@link synthLines}. */
 export interface SynthOptions {

@@ -1,6 +1,6 @@
 /**
  * A realistic synthetic day of a fleet, written in the shipper's layout
- * (`<root>/dt=D/host=H/<stem>.<first time>.0.log.gz`): a few hundred hosts of
+ * (docs/hdfs-layout.md: `<root>/dt=D/host=H/<stem>.<first time>.0.log.gz`): a few hundred hosts of
  * different roles and activity, parents and children, users, rare and
  * suspicious tools, hostile argv, and (with `faults`) the bad input real
  * fleets produce: a torn line, a record of a future format version, an
@@ -10,8 +10,7 @@
  */
 
 import { gzipSync } from "node:zlib";
-import { sanitizeHost } from "../shipper/host_name.ts";
-import { pieceName, stampOf } from "../shipper/ship_file.ts";
+import { hostDayDir, pieceName, sanitizeHost, stampOf } from "../../scripts/layout/mod.ts";
 import { prng, synthLines } from "./synth_log.ts";
 
 /** Options of {@link generateDay}. */
@@ -62,7 +61,7 @@ export async function generateDay(o: GenDayOptions): Promise<GenDayResult> {
   const enc = new TextEncoder();
   const res: GenDayResult = { files: 0, hosts: hosts.length, records: 0, rawBytes: 0, gzBytes: 0 };
   for (let h = 0; h < hosts.length; h++) {
-    const dir = `${o.root}/dt=${o.day}/host=${sanitizeHost(hosts[h])}`;
+    const dir = hostDayDir(o.root, o.day, sanitizeHost(hosts[h]));
     await Deno.mkdir(dir, { recursive: true });
     // activity varies 0.25x .. 4x; bastions and build hosts run more odd tools
     const count = Math.max(10, Math.round(mean * 2 ** (r() * 4 - 2)));

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type ExecEvent, isoFromNs, utf8Length } from "./log_codec.ts";
+import { type ExecEvent, isoFromNs, utf8Length } from "../../scripts/logformat/mod.ts";
 
 /** An exec event at `time_ns` with `over` applied. */
 export function execEvent(over: Partial<ExecEvent> & { time_ns: string }): ExecEvent {
