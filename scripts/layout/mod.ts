@@ -13,11 +13,13 @@ export {
   hostDayDir,
   isHidden,
   keyFileName,
+  KEYS_DIR,
   keysDir,
   keysRoot,
   type LayoutPath,
   parseLayoutPath,
   pieceName,
+  STAGING_DIR,
   stagingDir,
   stampOf,
 } from "./paths.ts";
