@@ -16,10 +16,11 @@ import { encodeExec } from "../scripts/logformat/mod.ts";
 import { execEvent } from "./support/exec_event.ts";
 import { concatBytes } from "../scripts/lib/text_bytes.ts";
 import { layoutInputs, layoutKeys } from "./analyze_helpers.ts";
-import { canonRows, sparkTables } from "./support/spark_tables.ts";
+import { canonRows, sparkSql, sparkTables } from "./support/spark_tables.ts";
 import { listingRpcs, startHdfs, stopHdfs, superClient } from "./hdfs_helpers.ts";
 
 const DAY = "2026-11-27";
+const NEXT = "2026-11-28";
 const quiet = () => {};
 const MAX_LINE = 4 << 20;
 const ns = (s: number) =>
@@ -143,6 +144,146 @@ Deno.test("analyze on Spark", async (t) => {
         );
       },
     );
+
+    await t.step(
+      "the events query of docs/analysis.md gives the processes and their parents",
+      async () => {
+        const doc = await Deno.readTextFile(new URL("../docs/analysis.md", import.meta.url));
+        const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1];
+        const events = want.tables.get("events")!;
+        // the host with the most curl execs whose parent is in the data
+        const byId = new Map(events.map((e) => [e.exec_id, e]));
+        const count = new Map<string, number>();
+        for (const e of events) {
+          if (String(e.image).endsWith("/curl") && byId.has(e.parent_exec_id as string)) {
+            count.set(e.host as string, (count.get(e.host as string) ?? 0) + 1);
+          }
+        }
+        const host = [...count].sort((a, b) => b[1] - a[1])[0][0];
+        const rows = await sparkSql(sql.replace("'web-17'", `'${host.replace(/'/g, "\\'")}'`), {
+          views: { events: `${tmp}/out/events` },
+        });
+        const expect = events.filter((e) => e.host === host && String(e.image).endsWith("/curl"))
+          .map((e) =>
+            JSON.stringify([
+              e.exec_id,
+              (byId.get(e.parent_exec_id as string)?.image as string) ?? null,
+            ])
+          );
+        assert.ok(expect.length >= 2, `${expect.length} curl execs on ${host}`);
+        assert.deepStrictEqual(
+          rows.map((r) => JSON.stringify([r.exec_id, r.parent_image])).sort(),
+          expect.sort(),
+        );
+      },
+    );
+
+    await t.step(
+      "the next day reads this day's tables as side inputs; a corrupt one is one clear line",
+      async () => {
+        const next = `${tmp}/next`;
+        await generateDay({
+          root: next,
+          day: NEXT,
+          hosts: 4,
+          eventsPerHost: 200,
+          seed: 9,
+          faults: false,
+        });
+        const r = await analyze({
+          date: NEXT,
+          input: next,
+          output: `${tmp}/out`,
+          master: "local[2]",
+          progress: quiet,
+        });
+        assert.equal(r.counters["side/lineage.previous_missing"] ?? 0, 0);
+        assert.equal(r.counters["side/coverage.previous_missing"] ?? 0, 0);
+        assert.ok(
+          (r.counters["side/lineage.previous"] ?? 0) > 0,
+          "previous day's events handed to lineage",
+        );
+        // hosts of the first day that did not report on the next are missing
+        const cov = await sparkSql(`SELECT verdict, count(*) AS n FROM c GROUP BY verdict`, {
+          views: { c: `${tmp}/out/coverage/dt=${NEXT}` },
+        });
+        assert.ok(
+          cov.some((c) => c.verdict === "missing" && Number(c.n) >= 12),
+          JSON.stringify(cov),
+        );
+        // a day without a previous one: notes, not failures
+        const lone = await analyze({
+          date: "2026-10-01",
+          input: next,
+          output: `${tmp}/out-lone`,
+          master: "local[1]",
+          progress: quiet,
+        });
+        assert.equal(lone.counters["side/lineage.previous_missing"], 1);
+        assert.ok(
+          lone.notes.some((n) => /side input lineage\.previous: no events for 2026-09-30/.test(n)),
+          lone.notes.join("; "),
+        );
+        // a corrupt Parquet file of the previous day
+        const dir = `${tmp}/out/events/dt=${DAY}`;
+        for (const f of Deno.readDirSync(dir)) {
+          if (f.name.endsWith(".parquet")) {
+            await Deno.writeTextFile(`${dir}/${f.name}`, "not parquet at all");
+          }
+        }
+        const err = await analyze({
+          date: NEXT,
+          input: next,
+          output: `${tmp}/out`,
+          master: "local[1]",
+          progress: quiet,
+        })
+          .then(() => undefined, (e) => e as AnalyzeError);
+        assert.ok(err instanceof AnalyzeError, String(err));
+        assert.match(
+          err.message,
+          /Cannot read side input lineage\.previous \(.*events\/dt=2026-11-27\)/,
+        );
+        assert.equal(err.message.includes("\n"), false);
+      },
+    );
+
+    await t.step("Hive tables for every output; a rerun of the day replaces its rows", async () => {
+      // Spark's embedded Hive metastore (Derby) in the test's directory
+      const conf: Record<string, string> = {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": `${tmp}/warehouse`,
+        "spark.hadoop.javax.jdo.option.ConnectionURL":
+          `jdbc:derby:;databaseName=${tmp}/metastore_db;create=true`,
+        "spark.driver.extraJavaOptions": `-Dderby.system.home=${tmp}`,
+      };
+      const run = () =>
+        analyze({
+          date: DAY,
+          input: day,
+          output: `${tmp}/out-hive`,
+          master: "local[2]",
+          params,
+          conf: Object.entries(conf).map(([k, v]) => `${k}=${v}`),
+          hiveTablePrefix: "default.audit_",
+          progress: quiet,
+        });
+      await run();
+      const r = await run();
+      const q = tables.map((tb) =>
+        `SELECT '${tb.name}' AS t, count(*) AS n FROM default.audit_${tb.name} WHERE dt = '${DAY}'`
+      )
+        .join(" UNION ALL ");
+      const rows = await sparkSql(q, { conf, hive: true, cwd: tmp });
+      for (const tb of tables) {
+        assert.equal(
+          Number(rows.find((x) => x.t === tb.name)?.n),
+          want.tables.get(tb.name)!.length,
+          tb.name,
+        );
+        assert.equal(r.tables[tb.name].hive, `default.audit_${tb.name}`);
+      }
+    });
 
     await t.step(
       "a rerun replaces dt=D whatever it produces; another day's CSV stays",

@@ -99,3 +99,43 @@ export async function sparkTables(
   }
   return r;
 }
+
+const SQL_PY = `
+import json, sys
+from pyspark.sql import SparkSession
+req = json.loads(sys.argv[1])
+b = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+for k, v in req.get("conf", {}).items():
+    b = b.config(k, v)
+if req.get("hive"):
+    b = b.enableHiveSupport()
+s = b.getOrCreate()
+for name, path in req.get("views", {}).items():
+    s.read.parquet(path).createOrReplaceTempView(name)
+rows = [r.asDict(recursive=True) for r in s.sql(req["query"]).collect()]
+print("ROWS " + json.dumps(rows, default=str))
+`;
+
+/** Runs one Spark SQL query (views: name -> Parquet table directory; or a Hive catalog) and returns its rows. */
+export async function sparkSql(
+  query: string,
+  o: {
+    views?: Record<string, string>;
+    conf?: Record<string, string>;
+    hive?: boolean;
+    cwd?: string;
+  } = {},
+): Promise<Record<string, Json>[]> {
+  const home = await findSparkHome();
+  const out = await new Deno.Command(`${home}/../../../../bin/python`, {
+    args: ["-c", SQL_PY, JSON.stringify({ query, ...o })],
+    stdout: "piped",
+    stderr: "piped",
+    cwd: o.cwd,
+  }).output();
+  const line = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("ROWS "));
+  if (out.code !== 0 || !line) {
+    throw new Error(`query failed: ${new TextDecoder().decode(out.stderr).slice(-800)}`);
+  }
+  return JSON.parse(line.slice(5));
+}
