@@ -1,10 +1,14 @@
 /**
  * Analysis benchmark: the same generated day (>= 2 GB uncompressed, gzip
  * files in the shipper's layout) through
- *   1. this engine on Spark local (TypeScript map/reduce in Deno, piped),
- *   2. the seed's mrjob job (bench/mrjob_suspicious.py, mrjob's local runner),
- *   3. the same query in native Spark SQL (bench/spark_sql_suspicious.py),
- * checking that all three answers agree; events per second per core for each.
+ *   1. the previous release's analysis (one Spark application per job), its single job,
+ *   2. this analysis: the seed job alone, then the daily suite job by job
+ *      (events; + collector_stats; + coverage; + suspicious_exec and lineage = all),
+ *   3. the seed's mrjob job (bench/mrjob_suspicious.py, mrjob's local runner),
+ *   4. the same query in native Spark SQL (bench/spark_sql_suspicious.py),
+ * checking that the seed query's answers agree; events per second per core;
+ * and listing a day of 5,000 host directories on the real HDFS, counting the
+ * NameNode's listing RPCs from its metrics.
  *
  *   deno task bench:analyze [--gb N] [--cores N] [--out FILE]
  *
@@ -15,7 +19,8 @@
 
 import { parseArgs } from "node:util";
 import { generateDay } from "../tests/support/gen_day.ts";
-import { analyze, findSparkHome } from "../scripts/analyze/run.ts";
+import { analyze, build, findSparkHome } from "../scripts/analyze/run.ts";
+import { listingRpcs, startHdfs, stopHdfs } from "../tests/hdfs_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WORK = `${ROOT}build/bench-analyze`;
@@ -28,6 +33,8 @@ const args = parseArgs({
     gb: { type: "string", default: "2" },
     cores: { type: "string", default: String(navigator.hardwareConcurrency) },
     out: { type: "string", default: `${ROOT}bench/results/analyze.md` },
+    old: { type: "string", default: "2bb789f" },
+    "listing-hosts": { type: "string", default: "5000" },
   },
 });
 const GB = Number(args.values.gb);
@@ -92,22 +99,123 @@ await sh(python, ["-c", "import mrjob"]).catch(async () => {
   await sh(`${home}/../../../../bin/pip`, ["install", "-q", "mrjob==0.7.4"]);
 });
 
-// 1. this engine
-const [[mine], tMine] = await timed(() =>
-  analyze({
-    date: DAY,
-    input: raw,
-    output: `${WORK}/out`,
-    master: `local[${CORES}]`,
-    progress: () => {},
-  })
-);
-const mineRows = (await Deno.readTextFile(mine.csv)).trim().split("\n").slice(1).map((l) => {
-  const [parent, command, count] = l.split(",");
-  return { parent, command, count: Number(count) };
-});
+const csvRows = async (csv: string) =>
+  (await Deno.readTextFile(csv)).trim().split("\n").slice(1).map((l) => {
+    const [parent, command, count] = l.split(",");
+    return { parent, command, count: Number(count) };
+  });
+const env = { SPARK_HOME: home };
+const empty = `${WORK}/empty`;
+await Deno.mkdir(`${empty}/dt=${DAY}`, { recursive: true });
 
-// 2. native Spark SQL
+// 1. the previous release (the single-job engine), from git, warmed up (its bundle and jar built)
+const OLD = `${WORK}/old-${args.values.old}`;
+try {
+  await Deno.stat(OLD);
+} catch {
+  await sh("git", ["-C", ROOT, "worktree", "add", "--detach", OLD, args.values.old!]);
+}
+const oldRun = (input: string, out: string) =>
+  sh(Deno.execPath(), [
+    "run",
+    "-A",
+    `${OLD}/scripts/analyze.ts`,
+    "--date",
+    DAY,
+    "--input",
+    input,
+    "--output",
+    out,
+    "--master",
+    `local[${CORES}]`,
+    "--jobs",
+    "suspicious_exec",
+    "--no-chains",
+  ], { ...env, TZ: "UTC" }).catch((e) => String(e));
+await oldRun(empty, `${WORK}/out-old-warm`);
+const [, tOld] = await timed(() => oldRun(raw, `${WORK}/out-old`));
+const oldRows = await csvRows(`${WORK}/out-old/suspicious_exec.csv`);
+
+// 2. this analysis: warmed up, then the seed job alone and the suite job by job
+await build(home);
+const suite = [
+  ["suspicious_exec"],
+  ["events"],
+  ["events", "collector_stats"],
+  ["events", "collector_stats", "coverage"],
+  ["events", "collector_stats", "coverage", "suspicious_exec", "lineage"],
+];
+const runs: { jobs: string[]; seconds: number; tables: Record<string, { rows: number }> }[] = [];
+for (const jobs of suite) {
+  await Deno.remove(`${WORK}/out`, { recursive: true }).catch(() => {});
+  const [r, t] = await timed(() =>
+    analyze({
+      date: DAY,
+      input: raw,
+      output: `${WORK}/out`,
+      master: `local[${CORES}]`,
+      jobs,
+      progress: () => {},
+    })
+  );
+  runs.push({ jobs, seconds: t, tables: r.tables });
+  console.error(`bench: ${jobs.join("+")}: ${t.toFixed(1)} s`);
+}
+const mineRows = await csvRows(`${WORK}/out/suspicious_exec-${DAY}.csv`);
+const tMine = runs[0].seconds;
+const tSuite = runs.at(-1)!.seconds;
+
+// 5. listing a day of many host directories on the real HDFS (3 files each)
+const LH = Number(args.values["listing-hosts"]);
+const hdfs = await startHdfs("bench-listing", ["--conf", "dfs.batched.ls.limit=1000"]);
+const listing: { limit: number; rpcs: number; files: number }[] = [];
+try {
+  await sh(python, [
+    "-c",
+    `
+from pyspark.sql import SparkSession
+s = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+jvm = s._jvm
+conf = s._jsc.hadoopConfiguration()
+root = jvm.org.apache.hadoop.fs.Path("${hdfs.hdfs}/listing/dt=${DAY}")
+fs = root.getFileSystem(conf)
+if not fs.exists(root):
+    for h in range(${LH}):
+        d = jvm.org.apache.hadoop.fs.Path(root, "host=h%05d.example.com" % h)
+        for p in range(3):
+            fs.create(jvm.org.apache.hadoop.fs.Path(d, "syscall_audit.20261127T%02d0000.000000000Z.0.log.gz" % p)).close()
+`,
+  ], env);
+  const { jar } = await build(home);
+  for (const limit of [100, 1000]) {
+    const before = await listingRpcs(hdfs);
+    const out = await sh(`${home}/bin/spark-submit`, [
+      "--master",
+      "local[1]",
+      "--class",
+      "AuditJobDriver",
+      "--conf",
+      "spark.ui.enabled=false",
+      "--conf",
+      `spark.hadoop.dfs.batched.ls.limit=${limit}`,
+      jar,
+      "--input",
+      `${hdfs.hdfs}/listing`,
+      "--day",
+      DAY,
+      "--list-only",
+    ], env);
+    const rpcs = await listingRpcs(hdfs) - before;
+    const l = JSON.parse(
+      out.split("\n").find((x) => x.startsWith("SYSCALL_AUDIT_LISTING "))!.slice(22),
+    );
+    listing.push({ limit, rpcs, files: l.files.length });
+  }
+} finally {
+  await stopHdfs(hdfs);
+}
+
+// 3. native Spark SQL
 const sqlOut = `${WORK}/sql.json`;
 const [, tSql] = await timed(() =>
   sh(`${home}/bin/spark-submit`, [
@@ -125,7 +233,7 @@ const [, tSql] = await timed(() =>
 );
 const sqlRows = JSON.parse(await Deno.readTextFile(sqlOut)) as Row[];
 
-// 3. the seed's mrjob job, local runner
+// 4. the seed's mrjob job, local runner
 const files: string[] = [];
 for await (const h of Deno.readDir(`${raw}/dt=${DAY}`)) {
   for await (const f of Deno.readDir(`${raw}/dt=${DAY}/${h.name}`)) {
@@ -151,48 +259,86 @@ const mrRows = mrOut.trim().split("\n").filter(Boolean).map((l) => {
   return { parent, command, count: Number(v) };
 });
 
-const agree = norm(mineRows) === norm(sqlRows) && norm(mineRows) === norm(mrRows);
+const agree = norm(mineRows) === norm(sqlRows) && norm(mineRows) === norm(mrRows) &&
+  norm(mineRows) === norm(oldRows);
 const eps = (t: number) => records / t / CORES;
-const vsMr = tMr / tMine;
-const vsSql = tSql / tMine;
 const cpu = (await sh("bash", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"])).trim();
+const f1 = (n: number) => n.toFixed(1);
+const num = (n: number) => Math.round(n).toLocaleString("en");
+const suiteRows = runs.map((r, i) => {
+  const prev = i > 1 ? runs[i - 1].seconds : undefined;
+  const added = prev === undefined
+    ? ""
+    : `+${f1(r.seconds - prev)} s = ${
+      f1((r.seconds - prev) / tOld * 100)
+    }% of the previous single job`;
+  return `| this analysis: ${r.jobs.join(" + ")} | ${f1(r.seconds)} | ${
+    num(eps(r.seconds))
+  } | ${added} |`;
+}).join("\n");
+const increments = runs.slice(2).map((r, i) => (r.seconds - runs[i + 1].seconds) / tOld);
+const worst = Math.max(...increments);
+const lim1000 = listing.find((l) => l.limit === 1000)!;
 const md = `# Analysis benchmark
 
-\`deno task bench:analyze\` on ${new Date().toISOString().slice(0, 10)}: ${CORES} cores (${cpu}).
+\`deno task bench:analyze\` on ${
+  new Date().toISOString().slice(0, 10)
+}: ${CORES} cores (${cpu}), quiet machine.
 Input: one generated day (\`tests/support/gen_day.ts\`), 300 hosts, ${records.toLocaleString("en")}
 records, ${
   (rawBytes / 1e9).toFixed(2)
 } GB uncompressed in ${files.length} gzip files in the shipper's
-layout. The query: \`suspicious_exec\` (executions of ncat, nc, wget, curl, base64, socat per
-parent, counts over 10). Wall time of the whole run (start-up included); events per second per
-core = records / wall / ${CORES}.
+layout. Wall time of the whole run (start-up included, bundles and jars built beforehand);
+events per second per core = records / wall / ${CORES}. The seed query: \`suspicious_exec\`
+(executions of ncat, nc, wget, curl, base64, socat per parent, counts over 10).
 
-| engine | wall s | events/s/core | rows |
-| --- | ---: | ---: | ---: |
-| this engine: TypeScript jobs in Deno on Spark local[${CORES}] | ${tMine.toFixed(1)} | ${
-  Math.round(eps(tMine)).toLocaleString("en")
-} | ${mineRows.length} |
-| the seed's mrjob job, local runner (${CORES} cores) | ${tMr.toFixed(1)} | ${
-  Math.round(eps(tMr)).toLocaleString("en")
-} | ${mrRows.length} |
-| native Spark SQL, local[${CORES}] | ${tSql.toFixed(1)} | ${
-  Math.round(eps(tSql)).toLocaleString("en")
-} | ${sqlRows.length} |
+| run | wall s | events/s/core | added |
+| --- | ---: | ---: | --- |
+| previous release (${args.values.old}): its single job, suspicious_exec | ${f1(tOld)} | ${
+  num(eps(tOld))
+} | |
+${suiteRows}
+| the seed's mrjob job, local runner (${CORES} cores) | ${f1(tMr)} | ${num(eps(tMr))} | |
+| native Spark SQL, the seed query, local[${CORES}] | ${f1(tSql)} | ${num(eps(tSql))} | |
 
-All three answers agree: ${agree ? "yes" : "NO"}.
+The last suite row is the daily suite: every job, tables ${
+  Object.entries(runs.at(-1)!.tables).map(([t, v]) => `${t} (${v.rows.toLocaleString("en")} rows)`)
+    .join(", ")
+}.
+The seed query's answers agree (previous release, this analysis, mrjob, Spark SQL): ${
+  agree ? "yes" : "NO"
+}.
+
+Listing a day of ${LH.toLocaleString("en")} host directories (3 files each, ${
+  listing[0]?.files.toLocaleString("en")
+} files) on the real HDFS
+(MiniDFSCluster), NameNode listing RPCs (getListing + getBatchedListing) from its metrics:
+${
+  listing.map((l) => `- dfs.batched.ls.limit=${l.limit} (NameNode and client): ${l.rpcs} RPCs`)
+    .join("\n")
+}
 
 | target | measured | |
 | --- | --- | --- |
-| >= ${TARGETS.vsMrjob}x mrjob's throughput | ${vsMr.toFixed(1)}x | ${
-  vsMr >= TARGETS.vsMrjob ? "PASS" : "FAIL"
+| whole suite <= 2x the previous single job | ${f1(tSuite / tOld)}x (${f1(tSuite)} s vs ${
+  f1(tOld)
+} s) | ${tSuite <= 2 * tOld ? "PASS" : "FAIL"} |
+| each added job <= 15% extra | worst ${f1(worst * 100)}% | ${worst <= 0.15 ? "PASS" : "FAIL"} |
+| events/s/core, whole suite | ${num(eps(tSuite))} | |
+| listing ${
+  LH.toLocaleString("en")
+} host directories <= 20 NameNode RPCs | ${lim1000.rpcs} (limit 1000) | ${
+  lim1000.rpcs <= 20 ? "PASS" : "FAIL"
 } |
-| within 2x of native Spark SQL | ${(1 / vsSql).toFixed(2)}x its time | ${
-  vsSql >= TARGETS.vsSql ? "PASS" : "FAIL"
-} |
+| seed job >= 3x mrjob's throughput | ${f1(tMr / tMine)}x | ${tMr / tMine >= 3 ? "PASS" : "FAIL"} |
 `;
 await Deno.writeTextFile(args.values.out!, md);
 console.log(md);
 if (!agree) {
-  console.error(`mine:\n${norm(mineRows)}\nsql:\n${norm(sqlRows)}\nmrjob:\n${norm(mrRows)}`);
+  console.error(
+    `mine:\n${norm(mineRows)}\nold:\n${norm(oldRows)}\nsql:\n${norm(sqlRows)}\nmrjob:\n${
+      norm(mrRows)
+    }`,
+  );
   Deno.exit(1);
 }

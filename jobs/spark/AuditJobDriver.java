@@ -397,8 +397,10 @@ public final class AuditJobDriver {
     if (dirs.isEmpty()) return out;
     if (fs instanceof BatchListingOperations) {
       BatchListingOperations b = (BatchListingOperations) fs;
-      for (int i = 0; i < dirs.size(); i += 100) {
-        List<Path> chunk = dirs.subList(i, Math.min(dirs.size(), i + 100));
+      // the NameNode's limit of paths per call (its dfs.batched.ls.limit; the client's conf says it)
+      int per = Math.max(1, fs.getConf().getInt("dfs.batched.ls.limit", 100));
+      for (int i = 0; i < dirs.size(); i += per) {
+        List<Path> chunk = dirs.subList(i, Math.min(dirs.size(), i + per));
         RemoteIterator<PartialListing<FileStatus>> it = b.batchedListStatusIterator(new ArrayList<>(chunk));
         while (it.hasNext()) {
           l.calls++;

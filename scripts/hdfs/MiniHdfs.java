@@ -212,6 +212,13 @@ public final class MiniHdfs {
         case "--datanodes": n = Integer.parseInt(args[++i]); break;
         case "--ha": ha = true; break;
         case "--https": https = true; break;
+        case "--conf": {
+          String kv = args[++i];
+          int eq = kv.indexOf('=');
+          if (eq < 1) die("serve: --conf needs key=value: " + kv);
+          extraConf.put(kv.substring(0, eq), kv.substring(eq + 1));
+          break;
+        }
         default: die("serve: unknown option " + args[i]);
       }
     }
@@ -316,8 +323,12 @@ public final class MiniHdfs {
   }
 
   /** Cluster configuration: see the comments for the why of each value. */
+  /** --conf key=value: NameNode and DataNode settings (e.g. dfs.batched.ls.limit for the bench) */
+  private final java.util.Map<String, String> extraConf = new java.util.LinkedHashMap<>();
+
   private Configuration config(int n) {
     Configuration conf = new HdfsConfiguration();
+    for (java.util.Map.Entry<String, String> e : extraConf.entrySet()) conf.set(e.getKey(), e.getValue());
     conf.setBoolean("dfs.webhdfs.enabled", true);
     conf.setBoolean("dfs.permissions.enabled", true); // 403 for other users; superuser = us
     conf.setBoolean("dfs.namenode.xattrs.enabled", true);

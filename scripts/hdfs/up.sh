@@ -10,12 +10,13 @@
 # --httpfs: also a real Apache HttpFS gateway in a second JVM (simple auth, acting for each
 # request's user.name); prints "httpfs http://127.0.0.1:<port>" just before the WebHDFS URL,
 # state.json "httpfs" has its URL (else null), DIR/httpfs.log is its log. Not with --ha/--https.
-# usage: bash scripts/hdfs/up.sh [--dir DIR] [--datanodes N] [--ha] [--https] [--httpfs]
+# --conf key=value (repeatable): a setting for the NameNode and DataNodes (e.g. dfs.batched.ls.limit).
+# usage: bash scripts/hdfs/up.sh [--dir DIR] [--datanodes N] [--ha] [--https] [--httpfs] [--conf K=V]
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
-dir=$HDFS_BUILD/run datanodes=2 ha="" https="" httpfs=""
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+dir=$HDFS_BUILD/run datanodes=2 ha="" https="" httpfs="" confs=""
 while (($#)); do
   case $1 in
     --dir) dir=${2:?--dir needs a value}; shift 2 ;;
@@ -23,6 +24,10 @@ while (($#)); do
     --ha) ha=--ha; shift ;;
     --https) https=--https; shift ;;
     --httpfs) httpfs=--httpfs; shift ;;
+    --conf)
+      [[ ${2:-} =~ ^[A-Za-z0-9._-]+=[A-Za-z0-9._,:/-]*$ ]] ||
+        { echo "hdfs:up: --conf needs key=value: got ${2:-}" >&2; exit 2; }
+      confs="$confs --conf $2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "hdfs:up: unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -32,7 +37,7 @@ done
   { echo "hdfs:up: --httpfs cannot be combined with --ha or --https" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-opts="--datanodes $datanodes${ha:+ $ha}${https:+ $https}" # MiniHdfs's own options
+opts="--datanodes $datanodes${ha:+ $ha}${https:+ $https}$confs" # MiniHdfs's own options
 log=$dir/hdfs.log
 hlog=$dir/httpfs.log
 START_TIMEOUT=${HDFS_START_TIMEOUT:-90}
