@@ -13,6 +13,7 @@
  */
 
 import { openStream } from "../lib/line_reader.ts";
+import { concatBytes } from "../lib/text_bytes.ts";
 import { fromHex, keyAt, keyId, nextKey, SegmentMac, toHex, ZERO_CHAIN } from "./chain.ts";
 
 /** What broke. */
@@ -530,14 +531,18 @@ export async function feedStream(
   v.startFile(name);
   let no = 0;
   let carry: Uint8Array | null = null;
+  // a line longer than a chunk: its pieces wait here until its LF (one join per line: linear)
+  let pieces: Uint8Array[] = [];
   for await (const chunk0 of stream) {
     let chunk = chunk0;
+    if (carry && chunk.indexOf(0x0a) < 0) {
+      pieces.push(chunk);
+      continue;
+    }
     if (carry) {
-      const j = new Uint8Array(carry.length + chunk.length);
-      j.set(carry);
-      j.set(chunk, carry.length);
-      chunk = j;
+      chunk = concatBytes([carry, ...pieces, chunk]);
       carry = null;
+      pieces = [];
     }
     let start = 0; // start of the current line
     let runStart = 0; // start of the data lines not yet fed
@@ -563,7 +568,7 @@ export async function feedStream(
     if (runLines) v.data(chunk.subarray(runStart, start), runLines, runFirst);
     if (start < chunk.length) carry = chunk.slice(start);
   }
-  if (carry) v.data(carry, 1, ++no); // a last line without LF
+  if (carry) v.data(concatBytes([carry, ...pieces]), 1, ++no); // a last line without LF
   return no;
 }
 
