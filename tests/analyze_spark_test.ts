@@ -60,7 +60,39 @@ async function hostileDay(root: string) {
       }),
     ),
   ]).flat().join("\n");
-  const parts = [big, new TextEncoder().encode("\n" + after + "\n")];
+  // a shell (E2 image ids) and the two curls it ran: the events query's parent join
+  const family = [
+    encodeExec(
+      execEvent({
+        time_ns: ns(39_000),
+        pid: 500,
+        start_ns: "5000000",
+        xid: "7",
+        comm: "bash",
+        filename: "/bin/bash",
+        argv: ["bash", "-c", "curl x; curl y"],
+      }),
+    ),
+    ...[0, 1].map((i) =>
+      encodeExec(
+        execEvent({
+          time_ns: ns(39_001 + i),
+          pid: 510 + i,
+          tid: 510 + i,
+          ppid: 500,
+          start_ns: String(6000000 + i),
+          pstart_ns: "5000000",
+          pxid: "7",
+          xid: "8",
+          pcomm: "bash",
+          comm: "curl",
+          filename: "/usr/bin/curl",
+          argv: ["curl", i ? "y" : "x"],
+        }),
+      )
+    ),
+  ].join("\n");
+  const parts = [big, new TextEncoder().encode("\n" + after + "\n" + family + "\n")];
   await Deno.writeFile(
     `${dir}/syscall_audit.20261127T100000.000000000Z.0.log.gz`,
     gzipSync(concatBytes(parts), { level: 1 }),
