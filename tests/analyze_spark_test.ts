@@ -256,8 +256,13 @@ Deno.test("analyze on Spark", async (t) => {
           lone.notes.some((n) => /side input lineage\.previous: no events for 2026-09-30/.test(n)),
           lone.notes.join("; "),
         );
-        // a corrupt Parquet file of the previous day
-        const dir = `${tmp}/out/events/dt=${DAY}`;
+        // a corrupt Parquet file of the previous day (in a copy of the outputs)
+        await Deno.mkdir(`${tmp}/out-corrupt/events`, { recursive: true });
+        const copy = await new Deno.Command("cp", {
+          args: ["-r", `${tmp}/out/events/dt=${DAY}`, `${tmp}/out-corrupt/events/`],
+        }).output();
+        assert.equal(copy.code, 0);
+        const dir = `${tmp}/out-corrupt/events/dt=${DAY}`;
         for (const f of Deno.readDirSync(dir)) {
           if (f.name.endsWith(".parquet")) {
             await Deno.writeTextFile(`${dir}/${f.name}`, "not parquet at all");
@@ -266,7 +271,7 @@ Deno.test("analyze on Spark", async (t) => {
         const err = await analyze({
           date: NEXT,
           input: next,
-          output: `${tmp}/out`,
+          output: `${tmp}/out-corrupt`,
           master: "local[1]",
           progress: quiet,
         })
