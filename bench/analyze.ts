@@ -141,7 +141,6 @@ await build(home);
 const suite = [
   ["suspicious_exec"],
   ["events"],
-  ["events", "collector_stats"],
   ["events", "collector_stats", "coverage"],
   ["events", "collector_stats", "coverage", "suspicious_exec", "lineage"],
 ];

@@ -86,8 +86,8 @@ public final class AuditJobDriver {
   static final String CONFLICT = ".conflict-";
   /** default line cap: MAX_LINE_BYTES of scripts/logformat */
   static final int DEFAULT_MAX_LINE = 4 << 20;
-  /** a Parquet file of a clustered table holds about this much input */
-  static final long TARGET_FILE_BYTES = 256L << 20;
+  /** a map task (and so a Parquet file of a clustered table) holds about this much gzip input at most */
+  static final long TARGET_FILE_BYTES = 128L << 20;
 
   static final ObjectMapper JSON = new ObjectMapper();
   /** `job.name=sparkfile:NAME`: a file parameter shipped with --files (scripts/analyze/run.ts) */
@@ -205,7 +205,9 @@ public final class AuditJobDriver {
     SerializableConfiguration conf = new SerializableConfiguration(hconf);
 
     // map tasks: whole hosts, balanced by bytes
-    List<Task> tasks = plan(listing, Math.max(1, parts * 2));
+    long listedBytes = 0;
+    for (InFile f : listing.files) listedBytes += f.bytes;
+    List<Task> tasks = plan(listing, (int) Math.max(Math.max(1, parts * 2), Math.min(100_000, listedBytes / TARGET_FILE_BYTES + 1)));
     final int cap = maxLine;
     JavaRDD<String> mapped = sc.parallelize(tasks, Math.max(1, tasks.size())).mapPartitions(it -> {
       if (!it.hasNext()) return java.util.Collections.emptyIterator();
@@ -263,7 +265,8 @@ public final class AuditJobDriver {
         }));
       }
     }
-    mapped = mapped.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    // every table is cut from this output: kept on local disk, streamed there (never unrolled in memory)
+    mapped = mapped.persist(StorageLevel.DISK_ONLY());
 
     // reduce steps: step s shuffles the K lines of step s
     int steps = 0;
@@ -288,7 +291,7 @@ public final class AuditJobDriver {
               }
             }, deno, bundle, reduceCmd, counters, "reduce");
           })
-          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+          .persist(StorageLevel.DISK_ONLY());
       all = all.union(reduced);
       carry = carry.union(reduced);
     }
@@ -311,10 +314,10 @@ public final class AuditJobDriver {
       if (t.has("clusterBy")) for (JsonNode c : t.get("clusterBy")) cluster.add(c.asText());
       org.apache.spark.sql.Column[] order = new org.apache.spark.sql.Column[cluster.size()];
       for (int i = 0; i < order.length; i++) order[i] = functions.col(cluster.get(i));
-      if (!cluster.isEmpty()) {
-        int n = (int) Math.max(1, Math.min(10_000, (inputBytes + TARGET_FILE_BYTES - 1) / TARGET_FILE_BYTES));
-        df = df.repartitionByRange(n, order).sortWithinPartitions(order);
-      } else df = df.coalesce(1);
+      // a map task holds whole hosts: its rows, sorted by (host, time), are one file clustered by
+      // host without a shuffle; tasks are sized so that a file holds about TARGET_FILE_BYTES of input
+      if (!cluster.isEmpty()) df = df.sortWithinPartitions(order);
+      else df = df.coalesce(1);
       Path tableDir = new Path(outRoot, name);
       Path part = new Path(tableDir, DAY_DIR + day);
       Path tmp = new Path(tableDir, "_tmp-" + DAY_DIR + day + "-" + sc.sc().applicationId());

@@ -14,6 +14,9 @@
 const ROOT = new URL("../..", import.meta.url).pathname;
 const BUILD = `${ROOT}build/analyze`;
 
+/** `--driver-memory` of local runs (the driver runs the tasks). */
+export const DEFAULT_LOCAL_DRIVER_MEMORY = "3g";
+
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
   /** the UTC day, "2026-11-27" */
@@ -214,6 +217,11 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     files.join(","),
     "--conf",
     "spark.ui.showConsoleProgress=false",
+    // local mode: the driver is the executor; its default 1 GB heap is tight for a day's tables
+    ...((o.master ?? "local[*]").startsWith("local") &&
+        !(o.conf ?? []).some((c) => c.startsWith("spark.driver.memory="))
+      ? ["--driver-memory", DEFAULT_LOCAL_DRIVER_MEMORY]
+      : []),
     ...(o.conf ?? []).flatMap((c) => ["--conf", c]),
     jar,
     "--input",
