@@ -322,14 +322,18 @@ ${
 | whole suite <= 2x the previous single job | ${f1(tSuite / tOld)}x (${f1(tSuite)} s vs ${
   f1(tOld)
 } s) | ${tSuite <= TARGETS.suiteVsOld * tOld ? "PASS" : "FAIL"} |
-| each added job <= 15% extra | worst ${f1(worst * 100)}% | ${worst <= TARGETS.perJob ? "PASS" : "FAIL"} |
+| each added job <= 15% extra | worst ${f1(worst * 100)}% | ${
+  worst <= TARGETS.perJob ? "PASS" : "FAIL"
+} |
 | events/s/core, whole suite | ${num(eps(tSuite))} | |
 | listing ${
   LH.toLocaleString("en")
 } host directories <= 20 NameNode RPCs | ${lim1000.rpcs} (limit 1000) | ${
   lim1000.rpcs <= TARGETS.listingRpcs ? "PASS" : "FAIL"
 } |
-| seed job >= 3x mrjob's throughput | ${f1(tMr / tMine)}x | ${tMr / tMine >= TARGETS.vsMrjob ? "PASS" : "FAIL"} |
+| seed job >= 3x mrjob's throughput | ${f1(tMr / tMine)}x | ${
+  tMr / tMine >= TARGETS.vsMrjob ? "PASS" : "FAIL"
+} |
 `;
 await Deno.writeTextFile(args.values.out!, md);
 console.log(md);
