@@ -20,6 +20,7 @@
 
 import type { Job, JobSpec, Json, MapOut, Table } from "./job.ts";
 import { parseDuration } from "../scripts/lib/units.ts";
+import { readParamFile } from "./param_files.ts";
 import { HostState } from "./coverage/host_state.ts";
 import { emptySummary, LOSS_COUNTERS, mergeSummaries, type Summary } from "./coverage/summary.ts";
 import { coverageRow, SEEN_WINDOW_DAYS, VERDICTS } from "./coverage/row.ts";
@@ -194,16 +195,6 @@ export function coverage(o: CoverageOptions = {}): Job {
   };
 }
 
-/** A parameter's file, or a RangeError naming the parameter, path and cause in one line. */
-function readParamFile(param: string, path: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    const cause = (e as Error).message.split("\n")[0];
-    throw new RangeError(`coverage.${param}: cannot read ${JSON.stringify(path)}: ${cause}`);
-  }
-}
-
 /** Host names of an inventory file: one a line, blank lines and `#` comments skipped. */
 export function parseInventory(text: string): string[] {
   return text.split("\n").map((l) => l.replace(/\r$/, "").trim())
@@ -233,11 +224,11 @@ export const spec: JobSpec = {
     return coverage({
       inventory: params.inventory === undefined
         ? undefined
-        : parseInventory(readParamFile("inventory", params.inventory)),
+        : parseInventory(readParamFile("coverage", "inventory", params.inventory)),
       maxGapMs,
       privateKeyPem: params.private_key === undefined
         ? undefined
-        : readParamFile("private_key", params.private_key),
+        : readParamFile("coverage", "private_key", params.private_key),
     });
   },
 };

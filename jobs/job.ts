@@ -100,6 +100,11 @@ export interface Param {
   readonly default?: string;
   /** the value is a local file the job reads: the engine ships it to the executors */
   readonly file?: boolean;
+  /**
+   * the value is local directories (comma-separated, `default` when absent) whose files named
+   * `*<exts>` the job reads: the engine packs them into one file (jobs/param_files.ts) and ships it like a file
+   */
+  readonly dirs?: { readonly exts: readonly string[] };
 }
 
 /**

@@ -10,11 +10,22 @@ import { spec as collectorStats } from "./collector_stats.ts";
 import { spec as coverage } from "./coverage.ts";
 import { spec as events } from "./events.ts";
 import { spec as lineage } from "./lineage.ts";
+import { spec as activity } from "./activity.ts";
+import { spec as sigma } from "./sigma.ts";
+import { REPORT_TABLES } from "./engine/report_side.ts";
 
 export * from "./job.ts";
 
 /** Every job, in the order they run (and their tables are listed). */
-export const JOBS: readonly JobSpec[] = [events, collectorStats, coverage, suspiciousExec, lineage];
+export const JOBS: readonly JobSpec[] = [
+  events,
+  collectorStats,
+  coverage,
+  activity,
+  suspiciousExec,
+  lineage,
+  sigma,
+];
 
 /**
  * The jobs `names` (default: all) with `params` (`<job>.<name>=value`);
@@ -45,5 +56,10 @@ export function describe(jobs: readonly Job[]) {
       wantsKeys: j.file !== undefined,
     })),
     tables: jobs.flatMap((j) => j.tables.map((t) => ({ ...t, job: j.name }))),
+    /** the tables of the run the report reads: name -> rows at most */
+    report: Object.fromEntries(
+      jobs.flatMap((j) => j.tables).filter((t) => Object.hasOwn(REPORT_TABLES, t.name))
+        .map((t) => [t.name, REPORT_TABLES[t.name]]),
+    ),
   };
 }

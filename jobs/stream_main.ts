@@ -4,6 +4,7 @@
  *
  *   deno run stream.js --side map|reduce [--jobs a,b] [--day D] [--param job.name=v]...
  *   deno run stream.js --describe [--jobs a,b] [--param ...]   # tables and side inputs as JSON
+ *   deno run stream.js --side report --day D [--tables a,b]      # the day's HTML page (report_side.ts)
  *
  * stdin and stdout follow `jobs/engine/protocol.ts`.
  *
@@ -12,6 +13,7 @@
 
 import { describe, makeJobs } from "./mod.ts";
 import { LineWriter, runMapSide, runReduceSide, syncLines } from "./engine/stream.ts";
+import { runReportSide } from "./engine/report_side.ts";
 
 function fail(msg: string): never {
   console.error(`stream: ${msg}`);
@@ -23,6 +25,7 @@ let names: string[] | undefined;
 let side: string | undefined;
 let day: string | undefined;
 let wantDescribe = false;
+let tablesRun: string[] = [];
 const a = Deno.args;
 for (let i = 0; i < a.length; i++) {
   const v = () => a[++i] ?? fail(`${a[i - 1]} needs a value`);
@@ -40,12 +43,22 @@ for (let i = 0; i < a.length; i++) {
     case "--param":
       params.push(v());
       break;
+    case "--tables":
+      tablesRun = v().split(",").filter(Boolean);
+      break;
     case "--describe":
       wantDescribe = true;
       break;
     default:
       fail(`unknown argument "${a[i]}"`);
   }
+}
+if (side === "report") {
+  if (!day) fail("--side report needs --day");
+  const w = new LineWriter(Deno.stdout);
+  runReportSide(syncLines(Deno.stdin), w.write, day, tablesRun);
+  w.flush();
+  Deno.exit(0);
 }
 let jobs;
 try {
@@ -57,7 +70,7 @@ if (wantDescribe) {
   console.log(JSON.stringify(describe(jobs)));
   Deno.exit(0);
 }
-if (side !== "map" && side !== "reduce") fail(`--side must be map or reduce`);
+if (side !== "map" && side !== "reduce") fail(`--side must be map, reduce or report`);
 const w = new LineWriter(Deno.stdout);
 const lines = syncLines(Deno.stdin);
 if (side === "map") runMapSide(jobs, lines, w.write, day);

@@ -93,6 +93,7 @@ try {
   console.log(
     `  counters: ${Object.entries(r.counters).map(([k, n]) => `${k}=${n}`).join(" ")}`,
   );
+  if (r.report) console.log(`  report: ${r.report}`);
   if (!r.counters["input/listed_files"]) {
     console.error(`analyze: no input files in ${s("input")}/dt=${r.day}`);
     Deno.exit(1);

@@ -58,3 +58,15 @@ export function safeDecode(s: string): string {
     return s;
   }
 }
+
+/**
+ * The report side's input (the driver, after the tables are written):
+ * `T<table>\t<row JSON>` rows of a table the report reads (at most its
+ * limit, jobs/engine/report_side.ts), `D<table>\t<n>` rows left out,
+ * `C<counters JSON>` the run's counters, `N<note JSON string>` a note.
+ * Its stdout is the HTML page.
+ */
+export const REPORT_ROW = "T";
+export const REPORT_DROPPED = "D";
+export const REPORT_COUNTERS = "C";
+export const REPORT_NOTE = "N";

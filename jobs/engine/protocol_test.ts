@@ -23,6 +23,10 @@ Deno.test("protocol markers are the Java driver's", () => {
   assert.match(java, /"R" \+ name \+ "\\t"/);
   assert.equal(P.KV, "K");
   assert.equal(P.ROW, "R");
+  assert.equal(javaConst("REPORT_ROW"), P.REPORT_ROW);
+  assert.equal(javaConst("REPORT_DROPPED"), P.REPORT_DROPPED);
+  assert.equal(javaConst("REPORT_COUNTERS"), P.REPORT_COUNTERS);
+  assert.equal(javaConst("REPORT_NOTE"), P.REPORT_NOTE);
 });
 
 Deno.test("parseShuffleKey() reads what shuffleKey() writes, with colons in the key", () => {

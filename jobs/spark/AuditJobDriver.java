@@ -90,6 +90,11 @@ public final class AuditJobDriver {
   static final long TARGET_FILE_BYTES = 128L << 20;
 
   static final ObjectMapper JSON = new ObjectMapper();
+  /** the report side's input lines (jobs/engine/protocol.ts) */
+  static final String REPORT_ROW = "T";
+  static final String REPORT_DROPPED = "D";
+  static final String REPORT_COUNTERS = "C";
+  static final String REPORT_NOTE = "N";
   /** `job.name=sparkfile:NAME`: a file parameter shipped with --files (scripts/analyze/run.ts) */
   static final java.util.regex.Pattern SPARK_FILE = java.util.regex.Pattern.compile("^([a-z0-9_]+\\.[a-z0-9_]+=)sparkfile:(.+)$", java.util.regex.Pattern.DOTALL);
 
@@ -358,6 +363,48 @@ public final class AuditJobDriver {
     result.put("executor_deno", denoSeen.value().isEmpty() ? "" : denoSeen.value().get(0));
     ArrayNode nn = result.putArray("notes");
     for (String s : notes) nn.add(s);
+
+    // the day's page: the report side (jobs/engine/report_side.ts) reads the rows of the tables
+    // it shows (at most its limit each), the counters and the notes
+    JsonNode rep = described.get("report");
+    if (rep != null && rep.size() > 0) {
+      List<String> in = new ArrayList<>();
+      List<String> shown = new ArrayList<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = rep.fields(); it.hasNext();) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String name = e.getKey();
+        if (!tablesOut.has(name)) continue;
+        shown.add(name);
+        final String rp = "R" + name + "\t";
+        final String tp = REPORT_ROW + name + "\t";
+        List<String> rows = all.filter(l -> l.startsWith(rp)).map(l -> tp + l.substring(rp.length()))
+            .take(e.getValue().asInt());
+        in.addAll(rows);
+        long total = tablesOut.get(name).get("rows").asLong();
+        if (total > rows.size()) in.add(REPORT_DROPPED + name + "\t" + (total - rows.size()));
+      }
+      in.add(REPORT_COUNTERS + JSON.writeValueAsString(co));
+      for (String s : notes) in.add(REPORT_NOTE + JSON.writeValueAsString(s));
+      List<String> cmd = List.of("run", "--allow-read", "--v8-flags=--max-old-space-size=4096", "BUNDLE",
+          "--side", "report", "--day", day, "--tables", String.join(",", shown));
+      Path page = new Path(outRoot, "report-" + day + ".html");
+      Path tmp = new Path(outRoot, "_report-" + day + ".html.tmp");
+      try (java.io.OutputStream w = ofs.create(tmp, true)) {
+        Iterator<String> html = pipe(out -> {
+          for (String l : in) {
+            out.write(l.getBytes(StandardCharsets.UTF_8));
+            out.write('\n');
+          }
+        }, deno, bundle, cmd, counters, "report");
+        while (html.hasNext()) {
+          w.write(html.next().getBytes(StandardCharsets.UTF_8));
+          w.write('\n');
+        }
+      }
+      ofs.delete(page, false);
+      if (!ofs.rename(tmp, page)) throw new IOException("Cannot rename " + tmp + " to " + page);
+      result.put("report", page.toString());
+    }
     System.out.println("SYSCALL_AUDIT_RESULT " + JSON.writeValueAsString(result));
     spark.stop();
   }

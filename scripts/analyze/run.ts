@@ -59,6 +59,8 @@ export interface AnalyzeResult {
   counters: Record<string, number>;
   /** side inputs not found and the like: not failures */
   notes: string[];
+  /** the day's HTML page (`<output>/report-D.html`), when a job the report reads ran */
+  report?: string;
   /** the deno binary the executors ran (shipped with --files) */
   executor_deno: string;
   seconds: number;
@@ -200,6 +202,20 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     files.push(abs);
     return `${m[1]}.${m[2]}=sparkfile:${abs.split("/").pop()}`;
   });
+  // directory parameters (given or default): their files packed into one file, shipped as one
+  for (const job of described.jobs) {
+    const spec = JOBS.find((j) => j.name === job.name)!;
+    for (const [name, param] of Object.entries(spec.params)) {
+      if (!param.dirs) continue;
+      const given = params.findLast((p) => p.startsWith(`${job.name}.${name}=`));
+      const value = given?.slice(job.name.length + name.length + 2) ?? param.default ?? "";
+      const pack = await packDirsParam(job.name, name, value, param.dirs.exts, logDir, o.date);
+      files.push(pack);
+      const rewritten = `${job.name}.${name}=sparkfile:${pack.split("/").pop()}`;
+      if (given) params[params.indexOf(given)] = rewritten;
+      else params.push(rewritten);
+    }
+  }
   const jobNames = described.jobs.map((j) => j.name);
   const log = `${logDir}/analyze-${o.date}.log`;
   const t0 = performance.now();
@@ -256,6 +272,25 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const r = JSON.parse(line.slice("SYSCALL_AUDIT_RESULT ".length));
   for (const n of r.notes ?? []) progress(`analyze: note: ${n}`);
   return { ...r, jobs: jobNames, seconds: (performance.now() - t0) / 1000, log };
+}
+
+/**
+ * Packs a directory parameter's files (`<job>.<name>=DIR[,DIR]`) into one
+ * file in `dir` (jobs/param_files.ts): what the executors read.
+ */
+async function packDirsParam(
+  job: string,
+  name: string,
+  value: string,
+  exts: readonly string[],
+  dir: string,
+  day: string,
+): Promise<string> {
+  const { readDirsParam, encodePack } = await import("../../jobs/param_files.ts");
+  const files = readDirsParam(job, name, value, exts);
+  const path = `${dir}/${job}.${name}-${day}.pack`;
+  await Deno.writeTextFile(path, encodePack(files), { mode: 0o600 });
+  return path;
 }
 
 /** Runs spark-submit, logging its stderr to `log` and showing finished stages. */

@@ -12,6 +12,13 @@
 import { gzipSync } from "node:zlib";
 import { hostDayDir, pieceName, sanitizeHost, stampOf } from "../../scripts/layout/mod.ts";
 import { prng, synthLines } from "./synth_log.ts";
+import {
+  ATTACK_HOST_ROLE,
+  attackLines,
+  lossLines,
+  LOSSY_HOST_ROLE,
+  SILENT_HOST_ROLE,
+} from "./attack_day.ts";
 
 /** Options of {@link generateDay}. */
 export interface GenDayOptions {
@@ -27,6 +34,11 @@ export interface GenDayOptions {
   seed?: number;
   /** add bad input (torn line, future version, empty file, truncated gzip). @default true */
   faults?: boolean;
+  /**
+   * add the demo's story (attack_day.ts): an attack chain on the first web host, the second db
+   * host silent from noon, ring-buffer loss on the first cache host. @default false
+   */
+  scenario?: boolean;
 }
 
 /** What was written. */
@@ -81,6 +93,7 @@ export async function generateDay(o: GenDayOptions): Promise<GenDayResult> {
       if (ns >= dayEnd) break;
       lines.push(l);
     }
+    if (o.scenario) addScenario(lines, hosts, h, dayStart);
     res.records += lines.length;
     if (o.faults !== false && h === 1 && lines.length > 4) {
       // a crash left a torn line (closed by the collector), and a newer collector wrote E9
@@ -108,4 +121,31 @@ export async function generateDay(o: GenDayOptions): Promise<GenDayResult> {
     }
   }
   return res;
+}
+
+const timeOf = (line: string) => {
+  const a = line.indexOf("\t") + 1;
+  return BigInt(line.slice(a, line.indexOf("\t", a)));
+};
+
+/** The story's changes to host `h`'s lines (attack_day.ts), in place, time order kept. */
+function addScenario(lines: string[], hosts: string[], h: number, dayStart: bigint): void {
+  const first = (role: string, nth = 0) =>
+    hosts.map((n, i) => [n, i] as const).filter(([n]) => n.startsWith(`${role}-`))[nth]?.[1];
+  let extra: string[] = [];
+  if (h === first(ATTACK_HOST_ROLE)) extra = attackLines(dayStart);
+  else if (h === first(LOSSY_HOST_ROLE)) {
+    extra = lossLines(dayStart, lines[0]?.split("\t")[2] ?? "0".repeat(32));
+  } else if (h === first(SILENT_HOST_ROLE, 1)) {
+    const noon = dayStart + 43_200_000_000_000n;
+    const keep = lines.filter((l) => timeOf(l) < noon);
+    lines.length = 0;
+    lines.push(...keep);
+    return;
+  }
+  if (!extra.length) return;
+  const merged = [...lines, ...extra].map((l, i) => [timeOf(l), i, l] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map(([, , l]) => l);
+  lines.length = 0;
+  lines.push(...merged);
 }
