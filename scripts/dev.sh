@@ -31,14 +31,17 @@ fi
 # tests of other tools (bpftrace) want it there
 mountpoint -q /sys/kernel/tracing 2>/dev/null || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 
+# Python venvs from PyPI: Spark and pySigma
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+fi
 # the project's own Spark (pyspark wheel: spark-submit and jars), for analyze, demo and tests
 if [ -z "${SPARK_HOME:-}" ] && ! command -v spark-submit >/dev/null 2>&1; then
-  command -v python3 >/dev/null 2>&1 || {
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
-  }
   bash scripts/spark_setup.sh >/dev/null
 fi
+# pySigma + its sqlite backend into build/pysigma-venv: the Sigma cross-check tests and benchmark
+bash tests/support/pysigma/setup.sh >/dev/null
 
 case "${1:-}" in
   demo) exec deno task demo ;;
