@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 for p in clang llvm libbpf-dev bpftool logrotate auditd bpftrace gcc libc6-dev gzip curl time \
-  puppet puppet-lint cron systemd util-linux; do
+  puppet puppet-lint cron systemd util-linux chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
