@@ -4,7 +4,7 @@
  *
  *   deno run stream.js --side map|reduce [--jobs a,b] [--day D] [--param job.name=v]...
  *   deno run stream.js --describe [--jobs a,b] [--param ...]   # tables and side inputs as JSON
- *   deno run stream.js --side report --day D [--tables a,b]      # the day's HTML page (report_side.ts)
+ *   deno run stream.js --side report --day D [--tables a,b] [--csv a,b]  # the day's page (report_side.ts)
  *
  * stdin and stdout follow `jobs/engine/protocol.ts`.
  *
@@ -26,6 +26,7 @@ let side: string | undefined;
 let day: string | undefined;
 let wantDescribe = false;
 let tablesRun: string[] = [];
+let csvTables: string[] = [];
 const a = Deno.args;
 for (let i = 0; i < a.length; i++) {
   const v = () => a[++i] ?? fail(`${a[i - 1]} needs a value`);
@@ -46,6 +47,9 @@ for (let i = 0; i < a.length; i++) {
     case "--tables":
       tablesRun = v().split(",").filter(Boolean);
       break;
+    case "--csv":
+      csvTables = v().split(",").filter(Boolean);
+      break;
     case "--describe":
       wantDescribe = true;
       break;
@@ -56,7 +60,7 @@ for (let i = 0; i < a.length; i++) {
 if (side === "report") {
   if (!day) fail("--side report needs --day");
   const w = new LineWriter(Deno.stdout);
-  runReportSide(syncLines(Deno.stdin), w.write, day, tablesRun);
+  runReportSide(syncLines(Deno.stdin), w.write, day, tablesRun, csvTables);
   w.flush();
   Deno.exit(0);
 }

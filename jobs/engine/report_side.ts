@@ -52,9 +52,10 @@ export function runReportSide(
   out: (text: string) => void,
   day: string,
   tablesRun: readonly string[] = [],
+  csv: readonly string[] = [],
 ): void {
   const input = readReportInput(lines, day);
   // a table that ran but has no rows is empty, not absent
   for (const t of tablesRun) input.tables[t] ??= [];
-  out(renderReport(input));
+  out(renderReport(input, { csv }));
 }

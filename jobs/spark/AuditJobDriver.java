@@ -370,6 +370,10 @@ public final class AuditJobDriver {
     if (rep != null && rep.size() > 0) {
       List<String> in = new ArrayList<>();
       List<String> shown = new ArrayList<>();
+      List<String> csvs = new ArrayList<>();
+      for (JsonNode t : described.get("tables")) {
+        if (t.has("csv") && t.get("csv").asBoolean()) csvs.add(t.get("name").asText());
+      }
       for (Iterator<Map.Entry<String, JsonNode>> it = rep.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> e = it.next();
         String name = e.getKey();
@@ -386,7 +390,7 @@ public final class AuditJobDriver {
       in.add(REPORT_COUNTERS + JSON.writeValueAsString(co));
       for (String s : notes) in.add(REPORT_NOTE + JSON.writeValueAsString(s));
       List<String> cmd = List.of("run", "--allow-read", "--v8-flags=--max-old-space-size=4096", "BUNDLE",
-          "--side", "report", "--day", day, "--tables", String.join(",", shown));
+          "--side", "report", "--day", day, "--tables", String.join(",", shown), "--csv", String.join(",", csvs));
       Path page = new Path(outRoot, "report-" + day + ".html");
       Path tmp = new Path(outRoot, "_report-" + day + ".html.tmp");
       try (java.io.OutputStream w = ofs.create(tmp, true)) {
