@@ -10,11 +10,19 @@ import { spec as collectorStats } from "./collector_stats.ts";
 import { spec as coverage } from "./coverage.ts";
 import { spec as events } from "./events.ts";
 import { spec as lineage } from "./lineage.ts";
+import { spec as novelty } from "./novelty.ts";
 
 export * from "./job.ts";
 
 /** Every job, in the order they run (and their tables are listed). */
-export const JOBS: readonly JobSpec[] = [events, collectorStats, coverage, suspiciousExec, lineage];
+export const JOBS: readonly JobSpec[] = [
+  events,
+  collectorStats,
+  coverage,
+  suspiciousExec,
+  lineage,
+  novelty,
+];
 
 /**
  * The jobs `names` (default: all) with `params` (`<job>.<name>=value`);
