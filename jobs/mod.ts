@@ -12,6 +12,7 @@ import { spec as events } from "./events.ts";
 import { spec as lineage } from "./lineage.ts";
 import { spec as activity } from "./activity.ts";
 import { spec as sigma } from "./sigma.ts";
+import { spec as novelty } from "./novelty.ts";
 import { REPORT_TABLES } from "./engine/report_side.ts";
 
 export * from "./job.ts";
@@ -25,6 +26,7 @@ export const JOBS: readonly JobSpec[] = [
   suspiciousExec,
   lineage,
   sigma,
+  novelty,
 ];
 
 /**
