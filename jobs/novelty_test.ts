@@ -426,9 +426,8 @@ Deno.test("spec.create() checks days, max_hosts and passwd in one line each", ()
   assert.equal(spec.create({ days: "7" }).description.includes("over 7 days"), true);
 });
 
-Deno.test("JOBS lists novelty after lineage, reading its own state a day later", () => {
-  const names = JOBS.map((j) => j.name);
-  assert.equal(names.indexOf("novelty"), names.indexOf("lineage") + 1);
+Deno.test("JOBS lists novelty, reading its own state a day later", () => {
+  assert.ok(JOBS.some((j) => j.name === "novelty"));
   const d = describe(makeJobs(["novelty"]));
   assert.deepEqual(d.jobs[0].sideInputs.map((s) => [s.name, s.table, s.daysBack]), [
     ["previous", "novelty_state", 1],

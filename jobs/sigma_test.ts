@@ -140,6 +140,7 @@ Deno.test("sigma() finds a parent the host index evicted (it meets its child in 
       start_ns: String(pid),
       ppid,
       pstart_ns: String(ppid),
+      pxid: "1",
       filename,
       argv: [filename],
     }));

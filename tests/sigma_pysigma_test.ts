@@ -13,22 +13,8 @@ import { pysigmaConvert, type PysigmaRules, pysigmaRun } from "./support/pysigma
 import { type CorpusEvent, type SigmaCorpus, sigmaCorpus } from "./support/sigma_corpus.ts";
 import { readRuleDir, SIGMAHQ_PROCESS_CREATION } from "./support/shared_sigma.ts";
 
-/** The engine's module (contract A); the comparison is skipped while it is not there. */
-const ENGINE = new URL("../jobs/sigma/mod.ts", import.meta.url);
-const engineMissing = await Deno.stat(ENGINE).then(() => false, () => true);
-
-/** The Sigma fields of a process_creation event (contract B's event columns). */
-const PROCESS_CREATION_FIELDS = [
-  "Image",
-  "CommandLine",
-  "ParentImage",
-  "ParentCommandLine",
-  "CurrentDirectory",
-  "User",
-  "LogonId",
-  "ProcessId",
-  "ParentProcessId",
-];
+import { compileRuleSet } from "../jobs/sigma/mod.ts";
+import { SIGMA_CATALOG } from "../jobs/sigma.ts";
 
 interface Fixture {
   files: { file: string; text: string }[];
@@ -100,36 +86,12 @@ Deno.test("sigmaCorpus() positives match their rule per pySigma and near misses 
   assert(hit.length === 0, `near misses pySigma matches:\n${explain(hit, f)}`);
 });
 
-// --- the engine (contract A). Written against the contract before jobs/sigma landed: the
-// lead enables it by merging jobs/sigma (the guard then lets it run).
-
-interface EngineRuleInfo {
-  rule_id: string;
-  evaluated: boolean;
-  reason: string | null;
-  file: string;
-}
-interface EngineRuleSet {
-  readonly rules: readonly { readonly info: EngineRuleInfo }[];
-  readonly inventory: readonly EngineRuleInfo[];
-  match(category: string, ev: Record<string, string | number | null | undefined>): {
-    matched: number[];
-    undecided: number[];
-  };
-}
-type CompileRuleSet = (
-  files: readonly { file: string; text: string }[],
-  catalog: Readonly<Record<string, readonly string[]>>,
-) => EngineRuleSet;
-
+// --- the engine: the same rules over the same events
 Deno.test({
-  name: "compileRuleSet() matches the same (rule_id, exec_id) as pySigma on the corpus" +
-    (engineMissing ? " [ignored: jobs/sigma/mod.ts is not on this branch]" : ""),
-  ignore: engineMissing,
+  name: "compileRuleSet() matches the same (rule_id, exec_id) as pySigma on the corpus",
   fn: async () => {
     const f = await load();
-    const { compileRuleSet } = (await import(ENGINE.href)) as { compileRuleSet: CompileRuleSet };
-    const set = compileRuleSet(f.files, { process_creation: PROCESS_CREATION_FIELDS });
+    const set = compileRuleSet(f.files, SIGMA_CATALOG);
     const evaluated = set.inventory.filter((r) => r.evaluated);
     assert(
       evaluated.length >= 0.95 * f.files.length,

@@ -90,6 +90,8 @@ public final class AuditJobDriver {
   static final long TARGET_FILE_BYTES = 128L << 20;
 
   static final ObjectMapper JSON = new ObjectMapper();
+  /** the only environment the Deno sides may read: the npm YAML parser's debug switches (Sigma rules) */
+  static final String DENO_ENV = "--allow-env=LOG_TOKENS,LOG_STREAM";
   /** the report side's input lines (jobs/engine/protocol.ts) */
   static final String REPORT_ROW = "T";
   static final String REPORT_DROPPED = "D";
@@ -198,10 +200,10 @@ public final class AuditJobDriver {
       jobArgs.add("--param");
       jobArgs.add(p);
     }
-    List<String> mapCmd = new ArrayList<>(List.of("run", "--allow-read", "--v8-flags=--max-old-space-size=512",
+    List<String> mapCmd = new ArrayList<>(List.of("run", "--allow-read", DENO_ENV, "--v8-flags=--max-old-space-size=512",
         "BUNDLE", "--side", "map", "--day", day));
     mapCmd.addAll(jobArgs);
-    List<String> reduceCmd = new ArrayList<>(List.of("run", "--allow-read", "--v8-flags=--max-old-space-size=512",
+    List<String> reduceCmd = new ArrayList<>(List.of("run", "--allow-read", DENO_ENV, "--v8-flags=--max-old-space-size=512",
         "BUNDLE", "--side", "reduce", "--day", day));
     reduceCmd.addAll(jobArgs);
 
@@ -389,7 +391,7 @@ public final class AuditJobDriver {
       }
       in.add(REPORT_COUNTERS + JSON.writeValueAsString(co));
       for (String s : notes) in.add(REPORT_NOTE + JSON.writeValueAsString(s));
-      List<String> cmd = List.of("run", "--allow-read", "--v8-flags=--max-old-space-size=4096", "BUNDLE",
+      List<String> cmd = List.of("run", "--allow-read", DENO_ENV, "--v8-flags=--max-old-space-size=4096", "BUNDLE",
           "--side", "report", "--day", day, "--tables", String.join(",", shown), "--csv", String.join(",", csvs));
       Path page = new Path(outRoot, "report-" + day + ".html");
       Path tmp = new Path(outRoot, "_report-" + day + ".html.tmp");
