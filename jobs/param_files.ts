@@ -29,7 +29,8 @@ export function readParamFile(job: string, param: string, path: string): string 
 }
 
 /**
- * Every file under `dirs` whose name ends with one of `exts`, recursively,
+ * Every file under `dirs` whose name ends with one of `exts` (lower case; any case matches),
+ * recursively,
  * sorted by path; symlinks are not followed (a link is skipped). Paths are
  * relative to their directory, prefixed `<n>:` (0-based) when there are
  * several directories. A RangeError naming the directory when one cannot
@@ -58,7 +59,7 @@ export function readTreeSync(
         const r = rel === "" ? e.name : `${rel}/${e.name}`;
         if (e.isSymlink) continue;
         if (e.isDirectory) walk(r);
-        else if (e.isFile && exts.some((x) => e.name.endsWith(x))) {
+        else if (e.isFile && exts.some((x) => e.name.toLowerCase().endsWith(x))) {
           out.push({ file: prefix + r, text: readParamFile(job, param, `${dir}/${r}`) });
         }
       }

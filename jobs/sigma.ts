@@ -25,14 +25,14 @@
  * @module
  */
 
-import type { Job, JobSpec, Json, MapOut, Table } from "./job.ts";
+import type { Column, Job, JobSpec, Json, MapOut, Table } from "./job.ts";
 import { commandLine, type ExecRecord, isExec } from "./events.ts";
 import { ancestorChain, betterNode, type LineageNode, nodeOf, nodeOfRow } from "./lineage/chain.ts";
 import { DEFAULT_MAX_DEPTH, PREVIOUS_COLUMNS } from "./lineage.ts";
 import { HostIndex } from "./process/host_index.ts";
 import { parsePasswd, userName, type UserNames } from "./process/users.ts";
 import { readDirsParam, readParamFile } from "./param_files.ts";
-import { compileRuleSet, type RuleSet, type SigmaEvent } from "./sigma/mod.ts";
+import { compileRuleSet, type RuleInfo, type RuleSet, type SigmaEvent } from "./sigma/mod.ts";
 
 /** The Sigma fields a `process_creation` event of this project carries. */
 export const PROCESS_CREATION_FIELDS = [
@@ -68,18 +68,35 @@ export type ParentSource = "same_day" | "previous_day" | "not_in_data" | "none";
 
 const PROCESS_CREATION = "process_creation";
 
+/** What both tables say of a rule. */
+const RULE_COLUMNS: Column[] = [
+  { name: "rule_id", type: "string", description: "the rule's id (file:<path> without one)" },
+  { name: "title", type: "string", description: "the rule's title" },
+  { name: "level", type: "string", description: "informational, low, medium, high, critical" },
+  { name: "status", type: "string", description: "the rule's status (stable, test, ...)" },
+  { name: "tags", type: "array<string>", description: "the rule's tags (ATT&CK: attack.*)" },
+  { name: "author", type: "string", description: "the rule's author (keep the attribution)" },
+];
+
+/** The rule columns' values of a rule. */
+function ruleValues(info: RuleInfo): Record<string, Json> {
+  return {
+    rule_id: info.rule_id,
+    title: info.title,
+    level: info.level,
+    status: info.status,
+    tags: info.tags,
+    author: info.author,
+  };
+}
+
 export const SIGMA_MATCHES_TABLE: Table = {
   name: "sigma_matches",
   description: "exec records that match a Sigma rule, one row per (rule, record)",
   csv: true,
   clusterBy: ["host", "time"],
   columns: [
-    { name: "rule_id", type: "string", description: "the rule's id" },
-    { name: "title", type: "string", description: "the rule's title" },
-    { name: "level", type: "string", description: "informational, low, medium, high, critical" },
-    { name: "status", type: "string", description: "the rule's status (stable, test, ...)" },
-    { name: "tags", type: "array<string>", description: "the rule's tags (ATT&CK: attack.*)" },
-    { name: "author", type: "string", description: "the rule's author (keep the attribution)" },
+    ...RULE_COLUMNS,
     { name: "host", type: "string", description: "host" },
     { name: "time", type: "timestamp", description: "the exec" },
     { name: "exec_id", type: "string", description: "events.exec_id of the record" },
@@ -127,12 +144,7 @@ export const SIGMA_RULES_TABLE: Table = {
   description: "every rule file loaded: evaluated or not (and why), matches of the day",
   csv: true,
   columns: [
-    { name: "rule_id", type: "string", description: "the rule's id (file:<path> without one)" },
-    { name: "title", type: "string", description: "title" },
-    { name: "level", type: "string", description: "level" },
-    { name: "status", type: "string", description: "status" },
-    { name: "tags", type: "array<string>", description: "tags" },
-    { name: "author", type: "string", description: "author" },
+    ...RULE_COLUMNS,
     { name: "file", type: "string", description: "the rule file, relative to its directory" },
     { name: "category", type: "string", description: "logsource category" },
     { name: "evaluated", type: "boolean", description: "the rule ran over the day's events" },
@@ -212,16 +224,7 @@ export function sigma(o: SigmaOptions = {}): Job {
     ruleIdx: number,
     row: { [k: string]: Json },
   ): Record<string, Json> => {
-    const info = set.rules[ruleIdx].info;
-    return {
-      rule_id: info.rule_id,
-      title: info.title,
-      level: info.level,
-      status: info.status,
-      tags: info.tags,
-      author: info.author,
-      ...row,
-    };
+    return { ...ruleValues(set.rules[ruleIdx].info), ...row };
   };
   /** rules of `matched` that see this record (failed execs: rules using Failed only) */
   const applicable = (idx: number[], failed: boolean) =>
@@ -387,12 +390,7 @@ export function sigma(o: SigmaOptions = {}): Job {
           ctx.counters.inc("sigma", info.evaluated ? "rules_evaluated" : "rules_not_evaluated");
           if (info.evaluated) ctx.counters.inc("sigma", "matches", n);
           out.row("sigma_rules", {
-            rule_id: info.rule_id,
-            title: info.title,
-            level: info.level,
-            status: info.status,
-            tags: info.tags,
-            author: info.author,
+            ...ruleValues(info),
             file: info.file,
             category: info.category,
             evaluated: info.evaluated,

@@ -28,7 +28,14 @@ const ns = (s: number) =>
 
 /** A hostile day: the generator's faults, plus an oversized line, conflict copies, odd names. */
 async function hostileDay(root: string) {
-  const g = await generateDay({ root, day: DAY, hosts: 16, eventsPerHost: 800, seed: 5 });
+  const g = await generateDay({
+    root,
+    day: DAY,
+    hosts: 16,
+    eventsPerHost: 800,
+    seed: 5,
+    scenario: true,
+  });
   const dir = `${root}/dt=${DAY}/host=web-000.dc0.example.com`;
   const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
   // a 300 MB line (a few hundred kB of gzip) then good lines: the later lines and files are read
@@ -160,6 +167,15 @@ Deno.test("analyze on Spark", async (t) => {
           assert.equal(r.counters[k] ?? 0, want.counters.values.get(k) ?? 0, k);
         }
         assert.equal(r.counters["input/line_too_long"], 1);
+        // the story's attack chain, found by the project's Sigma rules on Spark as in memory
+        const rules = got.sigma_rules.rows.map((x) => JSON.parse(x));
+        assert.ok(rules.length >= 7 && rules.every((x) => x.evaluated === true), "rules evaluated");
+        assert.ok(got.sigma_matches.rows.length >= 6, "sigma matches");
+        // the day's page, beside the tables
+        const page = await Deno.readTextFile(r.report!);
+        assert.equal(r.report, `${tmp}/out/report-${DAY}.html`);
+        assert.ok(page.includes("Download Piped To A Shell"), "the rule's title on the page");
+        assert.ok(!page.includes("<script>alert(1)</script>"), "hostile argv escaped");
         assert.equal(r.counters["input/conflict_duplicates"], 1);
         assert.equal(r.counters["input/conflict_files"], 1);
         // two invalid UTF-8 parent names stay two rows; a formula-like name is neutralised in CSV

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { sharedPath } from "../../tests/support/shared_data.ts";
-import { readRuleFiles } from "./load.ts";
+import { readTreeSync } from "../param_files.ts";
+import { RULE_EXTENSIONS } from "../sigma.ts";
 import { compileRuleSet, type IndexedRuleSet } from "./rule_set.ts";
 import { PROCESS_CREATION_FIELDS, ruleYaml } from "./testing.ts";
 import type { RuleFile, RuleSetMatch, SigmaEvent, SigmaValue } from "./types.ts";
@@ -117,7 +118,12 @@ function check(
 }
 
 Deno.test("RuleSet.match() (indexed) equals brute force over SigmaHQ process_creation", async () => {
-  const files = await readRuleFiles([sharedPath("sigma/rules-linux/process_creation")]);
+  const files = readTreeSync(
+    "sigma",
+    "rules",
+    [sharedPath("sigma/rules-linux/process_creation")],
+    RULE_EXTENSIONS,
+  );
   const rs = compileRuleSet(files, { process_creation: FIELDS });
   assert.equal(rs.rules.length, 122);
   const { matched, undecided } = check(rs, "process_creation", FIELDS, literals(files), 6000);
@@ -128,7 +134,7 @@ Deno.test("RuleSet.match() (indexed) equals brute force over SigmaHQ process_cre
 
 Deno.test("RuleSet.match() (indexed) equals brute force over every SigmaHQ Linux rule", async () => {
   // every rule under one category, with every field its detection names (keywords included)
-  const files = await readRuleFiles([sharedPath("sigma/rules-linux")]);
+  const files = readTreeSync("sigma", "rules", [sharedPath("sigma/rules-linux")], RULE_EXTENSIONS);
   const fields = new Set<string>();
   const moved = files.map((f) => {
     const d = parse(f.text);
@@ -180,7 +186,12 @@ Deno.test("RuleSet.candidates() stays small as rules sharing Image|endswith grow
 });
 
 Deno.test("RuleSet.candidates() picks a small share of SigmaHQ rules for common execs", async () => {
-  const files = await readRuleFiles([sharedPath("sigma/rules-linux/process_creation")]);
+  const files = readTreeSync(
+    "sigma",
+    "rules",
+    [sharedPath("sigma/rules-linux/process_creation")],
+    RULE_EXTENSIONS,
+  );
   const rs = compileRuleSet(files, { process_creation: FIELDS });
   const stats = rs.indexStats().process_creation;
   assert.ok(stats.unindexed <= 5, `${stats.unindexed} rules without a prefilter`);

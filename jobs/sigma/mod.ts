@@ -17,4 +17,3 @@ export type {
   SigmaValue,
 } from "./types.ts";
 export { compileRuleSet, type IndexedRuleSet } from "./rule_set.ts";
-export { readRuleFiles, type ReadRuleFilesOptions } from "./load.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sharedPath } from "../../tests/support/shared_data.ts";
-import { readRuleFiles } from "./load.ts";
+import { readTreeSync } from "../param_files.ts";
+import { RULE_EXTENSIONS } from "../sigma.ts";
 import { compileRuleSet } from "./rule_set.ts";
 import { CATALOG, PROCESS_CREATION_FIELDS, ruleYaml } from "./testing.ts";
 import type { RuleFile } from "./types.ts";
@@ -202,7 +203,7 @@ filter:
 });
 
 Deno.test("compileRuleSet() never throws on damaged rule files", async () => {
-  const files = await readRuleFiles([sharedPath("sigma/rules-linux")]);
+  const files = readTreeSync("sigma", "rules", [sharedPath("sigma/rules-linux")], RULE_EXTENSIONS);
   let seed = 12345;
   const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const damaged: RuleFile[] = [];
@@ -233,7 +234,7 @@ Deno.test("compileRuleSet() never throws on damaged rule files", async () => {
 });
 
 Deno.test("compileRuleSet() evaluates >= 95% of SigmaHQ's Linux process_creation rules", async () => {
-  const files = await readRuleFiles([sharedPath("sigma/rules-linux")]);
+  const files = readTreeSync("sigma", "rules", [sharedPath("sigma/rules-linux")], RULE_EXTENSIONS);
   const rs = compileRuleSet(files, { process_creation: PROCESS_CREATION_FIELDS });
   assert.equal(rs.inventory.length, files.length, "one entry per file (one rule each)");
   const pc = rs.inventory.filter((i) => i.file.startsWith("process_creation/"));

@@ -8,18 +8,9 @@
 import { compileRuleSet } from "./rule_set.ts";
 import type { CompiledRule, FieldCatalog, RuleInfo, SigmaEvent } from "./types.ts";
 
-/** The fields the exec data feeds (issue 12). */
-export const PROCESS_CREATION_FIELDS = [
-  "Image",
-  "CommandLine",
-  "ParentImage",
-  "ParentCommandLine",
-  "CurrentDirectory",
-  "User",
-  "LogonId",
-  "ProcessId",
-  "ParentProcessId",
-] as const;
+import { PROCESS_CREATION_FIELDS } from "../sigma.ts";
+
+export { PROCESS_CREATION_FIELDS };
 
 /** The catalog of the issue, plus a network category for `|cidr` tests. */
 export const CATALOG: FieldCatalog = {

@@ -76,7 +76,7 @@ export interface RuleSet {
   match(category: string, ev: SigmaEvent, unknown?: ReadonlySet<string>): RuleSetMatch;
 }
 
-/** A rule file's text, as {@link readRuleFiles} returns it. */
+/** A rule file's text, as jobs/param_files.ts readDirsParam() returns it. */
 export interface RuleFile {
   /** path relative to its rules directory ("<dirIndex>:" first when several directories) */
   file: string;

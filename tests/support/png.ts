@@ -7,6 +7,7 @@
  */
 
 import { inflateSync } from "node:zlib";
+import { concatBytes } from "../../scripts/lib/text_bytes.ts";
 
 /** What a screenshot shows, roughly. */
 export interface PngStats {
@@ -46,7 +47,7 @@ export function pngStats(png: Uint8Array): PngStats {
       `png: colour type ${colourType}, depth ${depth}, interlace ${interlace} not read`,
     );
   }
-  const raw = inflateSync(concat(idat));
+  const raw = inflateSync(concatBytes(idat));
   const stride = width * bpp;
   const cur = new Uint8Array(stride);
   const prev = new Uint8Array(stride);
@@ -91,14 +92,4 @@ export function pngStats(png: Uint8Array): PngStats {
   }
   const top = Math.max(...counts.values());
   return { width, height, colours: counts.size, nonBackground: 1 - top / (width * height) };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -12,6 +12,7 @@
 
 import type { ReportInput, Row } from "../../jobs/report/mod.ts";
 import { bytesToText } from "../../scripts/lib/text_bytes.ts";
+import { prng } from "./synth_log.ts";
 
 /** Options of {@link reportFixture}. */
 export interface ReportFixtureOptions {
@@ -137,18 +138,6 @@ const VERDICT_CYCLE = [
   "complete",
   "complete",
 ];
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The fixture's host names (the hostile one is the second). */
 export function fixtureHosts(n: number, port = 9): string[] {
