@@ -9,7 +9,11 @@
  * @module
  */
 
-import { generateDay } from "../tests/support/gen_day.ts";
+import { generateDay, hostNames } from "../tests/support/gen_day.ts";
+import { noveltyState } from "../tests/support/novelty_state.ts";
+import { writeTableParquet } from "../tests/support/write_parquet.ts";
+import { NOVELTY_STATE_TABLE } from "../jobs/novelty.ts";
+import { hostOfDir, sanitizeHost } from "./layout/mod.ts";
 import { analyze } from "./analyze/run.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -38,6 +42,21 @@ if (!have) {
     } MB gzip), with a torn line, a future-version record, an empty file, a truncated gzip ` +
       `and the story (an attack chain on web-000, db-009 silent from noon, loss on cache-005)`,
   );
+}
+// the novelty job's 30-day baseline as of the day before (as 30 daily runs would have left it):
+// the story's programs are new against it
+const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+try {
+  await Deno.stat(`${out}/novelty_state/dt=${before}`);
+} catch {
+  const hosts = hostNames(300).map((h) => hostOfDir(sanitizeHost(h)));
+  const n = await writeTableParquet(
+    NOVELTY_STATE_TABLE,
+    noveltyState({ hosts, day: before, sampleEvents: 20_000 }),
+    out,
+    before,
+  );
+  console.error(`demo: a 30-day novelty baseline for ${before} (${n} state rows)`);
 }
 const r = await analyze({ date: day, input: raw, output: out, master: "local[*]" });
 console.log(
