@@ -3,7 +3,9 @@
  * tests/support/pysigma/setup.sh) converts the SigmaHQ Linux process_creation rules
  * (../shared/sigma/, never copied in) and runs them as SQL over a corpus built from the rules
  * themselves (tests/support/sigma_corpus.ts); the engine (jobs/sigma, contract A of issue 12)
- * must give the same set of (rule_id, exec_id) on the same events.
+ * must give the same set of (rule_id, exec_id) on the same events, and so must the `sigma` job
+ * (jobs/sigma.ts) over the corpus written as exec records (tests/support/sigma_corpus_records.ts),
+ * which tests its field mapping too.
  *
  * @module
  */
@@ -12,9 +14,12 @@ import assert from "node:assert/strict";
 import { pysigmaConvert, type PysigmaRules, pysigmaRun } from "./support/pysigma/pysigma.ts";
 import { type CorpusEvent, type SigmaCorpus, sigmaCorpus } from "./support/sigma_corpus.ts";
 import { readRuleDir, SIGMAHQ_PROCESS_CREATION } from "./support/shared_sigma.ts";
+import { corpusRecords } from "./support/sigma_corpus_records.ts";
 
 import { compileRuleSet } from "../jobs/sigma/mod.ts";
-import { SIGMA_CATALOG } from "../jobs/sigma.ts";
+import { sigma, SIGMA_CATALOG } from "../jobs/sigma.ts";
+import { runInMemory } from "../jobs/engine/memory.ts";
+import { parsePasswd } from "../jobs/process/users.ts";
 
 interface Fixture {
   files: { file: string; text: string }[];
@@ -125,4 +130,63 @@ Deno.test({
     const silent = [...compared].filter((id) => ![...ours].some((p) => p.startsWith(id + " ")));
     assert.deepEqual(silent, [], "evaluated rules matching no corpus event");
   },
+});
+
+// --- the job: the same rules over the corpus as exec records (its field mapping included)
+Deno.test("sigma() matches the same (rule_id, exec_id) as pySigma on the corpus records", async () => {
+  const f = await load();
+  const recs = corpusRecords(f.corpus.events);
+  const reasons = new Map<string, number>();
+  for (const s of recs.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+  assert(
+    recs.execIds.size >= 0.9 * f.corpus.events.length,
+    `${recs.execIds.size} of ${f.corpus.events.length} corpus events representable (goal >= 90%); ` +
+      `skipped: ${[...reasons].map(([r, n]) => `${n} ${r}`).join("; ")}`,
+  );
+  const { tables } = runInMemory(
+    [sigma({ files: f.files, users: parsePasswd(recs.passwd) })],
+    [{ host: recs.host, lines: recs.lines }],
+  );
+  const inventory = tables.get("sigma_rules")!;
+  const compared = new Set(
+    inventory.filter((r) => r.evaluated === true).map((r) => r.rule_id as string),
+  );
+  assert(compared.size > 0, "the job evaluates no rule");
+  assert.deepEqual(
+    [...compared].filter((id) => f.rules[id]?.sql === undefined),
+    [],
+    "rules the job evaluates but pySigma did not convert",
+  );
+  const corpusOf = new Map([...recs.execIds].map(([c, ours]) => [ours, c]));
+  const ours = new Set<string>();
+  let ownRows = 0;
+  for (const row of tables.get("sigma_matches")!) {
+    const id = row.exec_id as string;
+    const c = corpusOf.get(id);
+    if (c === undefined) {
+      // a parent record's own match: not a corpus event
+      assert(recs.parentExecIds.has(id), `a match of an exec id no record has: ${id}`);
+      continue;
+    }
+    ownRows++;
+    ours.add(`${row.rule_id} ${c}`);
+  }
+  assert.equal(ours.size, ownRows, "one row per (rule, record)");
+  const theirs = [...f.pysigma].filter((p) => {
+    const [rule, exec] = p.split(" ");
+    return compared.has(rule) && recs.execIds.has(exec);
+  });
+  const onlyPysigma = theirs.filter((p) => !ours.has(p));
+  const onlyOurs = [...ours].filter((p) => !f.pysigma.has(p));
+  assert(
+    onlyPysigma.length === 0 && onlyOurs.length === 0,
+    `job vs pySigma differ:\nonly pySigma matches:\n${explain(onlyPysigma, f)}\n` +
+      `only the job matches:\n${explain(onlyOurs, f)}`,
+  );
+  const hit = new Set([...ours].map((p) => p.split(" ")[0]));
+  assert.deepEqual(
+    [...compared].filter((id) => !hit.has(id)),
+    [],
+    "evaluated rules matching no event",
+  );
 });

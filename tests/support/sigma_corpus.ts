@@ -162,7 +162,10 @@ function synthesize(
     : isPathField(field)
     ? "/opt/corpus/bin"
     : "corpus";
-  return joinParts(field, [start, ...mids, longest(ends)]);
+  const value = joinParts(field, [start, ...mids, longest(ends)]);
+  // an open-ended path names a file in its directory, as a program's path does ("/tmp/" -> a
+  // file in /tmp: an exec's image never ends with "/")
+  return isPathField(field) && ends.length === 0 && value.endsWith("/") ? value + "corpus" : value;
 }
 
 /** The base event with the constraints of the chosen alternatives of `pos` (after `edit`). */

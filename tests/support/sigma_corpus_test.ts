@@ -92,3 +92,13 @@ Deno.test("offByOne() changes one letter or digit to another", () => {
     assert.notEqual(t.toLowerCase(), s.toLowerCase());
   }
 });
+
+Deno.test("sigmaCorpus() names a file in a directory a path must start with", () => {
+  const c = sigmaCorpus([
+    rule("d1", "    s:\n        Image|startswith: '/tmp/'\n    condition: s\n"),
+  ]);
+  const byId = new Map(c.events.map((e) => [e.exec_id, e.fields]));
+  const pos = (c.targets.get("d1") ?? []).map((id) => String(byId.get(id)!.Image));
+  assert.ok(pos.length > 0, "a positive");
+  for (const p of pos) assert.match(p, /^\/tmp\/[^/]+$/i);
+});
