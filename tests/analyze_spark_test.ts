@@ -251,6 +251,8 @@ Deno.test("analyze on Spark", async (t) => {
           (r.counters["side/lineage.previous"] ?? 0) > 0,
           "previous day's events handed to lineage",
         );
+        assert.ok((r.counters["sigma/previous_nodes"] ?? 0) > 0, "and to sigma");
+        assert.equal(r.counters["side/novelty.previous_missing"] ?? 0, 0, "novelty's state read");
         // hosts of the first day that did not report on the next are missing
         const cov = await sparkSql(`SELECT verdict, count(*) AS n FROM c GROUP BY verdict`, {
           views: { c: `${tmp}/out/coverage/dt=${NEXT}` },
@@ -265,9 +267,12 @@ Deno.test("analyze on Spark", async (t) => {
           input: next,
           output: `${tmp}/out-lone`,
           master: "local[1]",
+          jobs: ["coverage", "lineage", "sigma", "novelty"],
           progress: quiet,
         });
         assert.equal(lone.counters["side/lineage.previous_missing"], 1);
+        assert.equal(lone.counters["side/sigma.previous_missing"], 1);
+        assert.equal(lone.counters["side/novelty.previous_missing"], 1);
         assert.ok(
           lone.notes.some((n) => /side input lineage\.previous: no events for 2026-09-30/.test(n)),
           lone.notes.join("; "),
@@ -289,6 +294,7 @@ Deno.test("analyze on Spark", async (t) => {
           input: next,
           output: `${tmp}/out-corrupt`,
           master: "local[1]",
+          jobs: ["lineage"],
           progress: quiet,
         })
           .then(() => undefined, (e) => e as AnalyzeError);

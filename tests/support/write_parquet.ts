@@ -63,21 +63,29 @@ export async function writeTableParquet(
     );
     const home = await findSparkHome();
     const out = await new Deno.Command(`${home}/../../../../bin/python`, {
-      args: ["-c", PY, JSON.stringify({
-        ddl: table.columns.map((c) => `\`${c.name}\` ${SQL_TYPES[c.type]}`).join(", "),
-        json,
-        timestamps: table.columns.filter((c) => c.type === "timestamp").map((c) => c.name),
-        binaries: table.columns.filter((c) => c.type === "binary").map((c) => c.name),
-        out: `${output}/${table.name}/dt=${day}`,
-      })],
+      args: [
+        "-c",
+        PY,
+        JSON.stringify({
+          ddl: table.columns.map((c) => `\`${c.name}\` ${SQL_TYPES[c.type]}`).join(", "),
+          json,
+          timestamps: table.columns.filter((c) => c.type === "timestamp").map((c) => c.name),
+          binaries: table.columns.filter((c) => c.type === "binary").map((c) => c.name),
+          out: `${output}/${table.name}/dt=${day}`,
+        }),
+      ],
       env: { SPARK_HOME: home },
       stdout: "piped",
       stderr: "piped",
     }).output();
-    const line = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.startsWith("WROTE "));
+    const line = new TextDecoder().decode(out.stdout).split("\n").find((l) =>
+      l.startsWith("WROTE ")
+    );
     if (out.code !== 0 || !line) {
       throw new Error(
-        `Cannot write ${table.name} for ${day}: ${new TextDecoder().decode(out.stderr).slice(-600)}`,
+        `Cannot write ${table.name} for ${day}: ${
+          new TextDecoder().decode(out.stderr).slice(-600)
+        }`,
       );
     }
     return Number(line.slice(6));
