@@ -415,11 +415,11 @@ async function detectionsSection(): Promise<string> {
     })).map((r) => `${r.rule_id}\t${r.exec_id}`),
   );
   const sql = await sparkSqlSigma({
-    eventsDir: `${out}/events/dt=${DAY}`,
+    eventsDir: `${out}/events`,
     day: DAY,
     ruleDirs: [rulesDir],
     work: `${WORK}/sigma-sql`,
-    cores: CORES,
+    master: `local[${CORES}]`,
   });
   console.error(`bench: pySigma on Spark SQL: ${sql.seconds.toFixed(1)} s`);
   const onlyMine = [...mine].filter((m) => !sql.matches.has(m));
@@ -464,7 +464,7 @@ the events table this run wrote, so its figure has no decoding in it).
 | this analysis: sigma, SigmaHQ process_creation (${evaluated} of ${totalRules} rules evaluated) | ${
     f1(tSigma)
   } | ${num(eps(tSigma))} | ${rSigma.tables.sigma_matches.rows.toLocaleString("en")} matches |
-| pySigma ${sql.versions} (Databricks backend: ${sql.converted} rules as Spark SQL predicates), Spark SQL local[${CORES}] over \`events\`, whole run | ${
+| pySigma 1.x, Databricks backend (${sql.converted} rules converted, ${sql.evaluated} run as Spark SQL predicates), Spark SQL local[${CORES}] over \`events\`, whole run | ${
     f1(sql.seconds)
   } | ${num(sqlEps)} | query alone ${f1(sql.querySeconds)} s |
 | this analysis: novelty, 30-day baseline (${stateRows.toLocaleString("en")} state rows) | ${

@@ -22,7 +22,7 @@ const raw = `${root}build/demo/raw`;
 const out = `${root}build/demo/results`;
 
 /** Bumped when the generated day changes: an older day is generated again. */
-const DEMO_DATA_VERSION = "2";
+const DEMO_DATA_VERSION = "3";
 const stamp = `${root}build/demo/raw.version`;
 let have = false;
 try {

