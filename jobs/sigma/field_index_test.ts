@@ -117,7 +117,7 @@ function check(
   return { matched, undecided };
 }
 
-Deno.test("RuleSet.match() (indexed) equals brute force over SigmaHQ process_creation", async () => {
+Deno.test("RuleSet.match() (indexed) equals brute force over SigmaHQ process_creation", () => {
   const files = readTreeSync(
     "sigma",
     "rules",
@@ -132,7 +132,7 @@ Deno.test("RuleSet.match() (indexed) equals brute force over SigmaHQ process_cre
   assert.ok(undecided > 300, `undecided ${undecided}`);
 });
 
-Deno.test("RuleSet.match() (indexed) equals brute force over every SigmaHQ Linux rule", async () => {
+Deno.test("RuleSet.match() (indexed) equals brute force over every SigmaHQ Linux rule", () => {
   // every rule under one category, with every field its detection names (keywords included)
   const files = readTreeSync("sigma", "rules", [sharedPath("sigma/rules-linux")], RULE_EXTENSIONS);
   const fields = new Set<string>();
@@ -185,7 +185,7 @@ Deno.test("RuleSet.candidates() stays small as rules sharing Image|endswith grow
   }
 });
 
-Deno.test("RuleSet.candidates() picks a small share of SigmaHQ rules for common execs", async () => {
+Deno.test("RuleSet.candidates() picks a small share of SigmaHQ rules for common execs", () => {
   const files = readTreeSync(
     "sigma",
     "rules",

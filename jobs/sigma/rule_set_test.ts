@@ -202,7 +202,7 @@ filter:
   assert.deepStrictEqual(rs3.match("process_creation", admin).matched, [0, 1], "not applied");
 });
 
-Deno.test("compileRuleSet() never throws on damaged rule files", async () => {
+Deno.test("compileRuleSet() never throws on damaged rule files", () => {
   const files = readTreeSync("sigma", "rules", [sharedPath("sigma/rules-linux")], RULE_EXTENSIONS);
   let seed = 12345;
   const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
@@ -233,7 +233,7 @@ Deno.test("compileRuleSet() never throws on damaged rule files", async () => {
   for (const r of rs.rules) r.match({ Image: "/bin/sh", CommandLine: "sh -c x" });
 });
 
-Deno.test("compileRuleSet() evaluates >= 95% of SigmaHQ's Linux process_creation rules", async () => {
+Deno.test("compileRuleSet() evaluates >= 95% of SigmaHQ's Linux process_creation rules", () => {
   const files = readTreeSync("sigma", "rules", [sharedPath("sigma/rules-linux")], RULE_EXTENSIONS);
   const rs = compileRuleSet(files, { process_creation: PROCESS_CREATION_FIELDS });
   assert.equal(rs.inventory.length, files.length, "one entry per file (one rule each)");
