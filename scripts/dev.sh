@@ -42,6 +42,9 @@ if [ -z "${SPARK_HOME:-}" ] && ! command -v spark-submit >/dev/null 2>&1; then
 fi
 # pySigma + its sqlite backend into build/pysigma-venv: the Sigma cross-check tests and benchmark
 bash tests/support/pysigma/setup.sh >/dev/null
+# pySigma 1.x + its Databricks backend into build/pysigma1-venv: the sigma benchmark's Spark SQL
+# baseline (bench/support/sigma_sql.ts)
+bash bench/support/pysigma_databricks/setup.sh >/dev/null
 
 case "${1:-}" in
   demo) exec deno task demo ;;
