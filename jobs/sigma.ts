@@ -26,7 +26,7 @@
  */
 
 import type { Column, Job, JobSpec, Json, MapOut, Table } from "./job.ts";
-import { commandLine, type ExecRecord, isExec } from "./events.ts";
+import { commandLine, type ExecRecord, imageOf, isExec } from "./events.ts";
 import { ancestorChain, betterNode, type LineageNode, nodeOf, nodeOfRow } from "./lineage/chain.ts";
 import { DEFAULT_MAX_DEPTH, PREVIOUS_COLUMNS } from "./lineage.ts";
 import { HostIndex } from "./process/host_index.ts";
@@ -158,11 +158,12 @@ export function processCreationEvent(
   r: ExecRecord,
   parent: LineageNode | null | undefined,
   users?: UserNames,
+  cl: string = commandLine(r.argv),
 ): Record<string, string | number | boolean | null | undefined> {
   const cwd = r.version > 0 && r.cwd !== "" ? r.cwd : undefined;
   return {
-    Image: nodeImage(r),
-    CommandLine: commandLine(r.argv),
+    Image: imageOf(r),
+    CommandLine: cl,
     // parent: its own exec record; absent (not null) when it is not in the data
     ParentImage: parent ? parent.image ?? undefined : undefined,
     ParentCommandLine: parent ? parent.command_line ?? undefined : undefined,
@@ -173,10 +174,6 @@ export function processCreationEvent(
     ParentProcessId: r.ppid,
     Failed: r.version > 0 && r.ret < 0,
   };
-}
-
-function nodeImage(r: ExecRecord): string {
-  return nodeOf(r, "").image ?? r.filename;
 }
 
 /** A match waiting for its parent (step 0 value). */
@@ -278,13 +275,14 @@ export function sigma(o: SigmaOptions = {}): Job {
       const r = rec;
       out0 = out;
       index.enter(r.host);
-      const node = nodeOf(r, commandLine(r.argv));
+      const cl = commandLine(r.argv);
+      const node = nodeOf(r, cl);
       const failed = r.version > 0 && r.ret < 0;
       const pid = r.version > 0 ? node.parent_exec_id : null;
       const parent = pid === null ? undefined : index.get(pid);
       // v0 has no exec ids: its parent is never in the data
       const known = parent !== undefined || pid === null && r.version > 0;
-      const ev = processCreationEvent(r, parent, o.users);
+      const ev = processCreationEvent(r, parent, o.users, cl);
       if (!failed && r.version > 0) index.add(node);
       if (known) {
         const { matched } = set.match(PROCESS_CREATION, ev);
@@ -343,7 +341,7 @@ export function sigma(o: SigmaOptions = {}): Job {
     steps: [
       {
         // per parent exec id: its node (previous day, or evicted) and the children waiting for it
-        reduce(key, values, out, ctx) {
+        reduce(_key, values, out, ctx) {
           let node: LineageNode | undefined;
           const waiting: Candidate[] = [];
           for (const raw of values) {
@@ -378,7 +376,6 @@ export function sigma(o: SigmaOptions = {}): Job {
               out.row("sigma_matches", matchRow(i, row));
             }
           }
-          void key;
         },
       },
       {

@@ -176,6 +176,11 @@ Deno.test("processCreationEvent() maps the fields as docs/sigma.md says", () => 
   assert.equal(ev.ParentProcessId, 4);
   assert.equal(ev.ParentImage, undefined);
   assert.equal(processCreationEvent(r, undefined).User, "33");
+  // a failed exec's Image is events.image too: the attempted file, resolved against the cwd
+  const failed = { ...r, ret: -13, flags: 9 };
+  assert.equal(processCreationEvent(failed, undefined).Image, eventRow(failed).image);
+  assert.equal(processCreationEvent(failed, undefined).Image, "/srv/app/run.sh");
+  assert.equal(processCreationEvent(failed, undefined).Failed, true);
 });
 
 Deno.test("sigma spec: bad parameters are one line", () => {

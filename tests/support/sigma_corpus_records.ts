@@ -32,6 +32,7 @@ import {
 import { FLAGS } from "../../scripts/logformat/exec.ts";
 import { escapeField, unescapeField } from "../../scripts/logformat/field_escape.ts";
 import { MAX_COMMAND_LINE } from "../../jobs/lineage/chain.ts";
+import { PROCESS_CREATION_FIELDS } from "../../jobs/sigma.ts";
 
 /** Options of {@link corpusRecords}. */
 export interface CorpusRecordsOptions {
@@ -58,18 +59,10 @@ export interface CorpusRecords {
   skipped: { exec_id: string; reason: string }[];
 }
 
-/** Fields an event may carry: any other makes it unrepresentable. */
-export const RECORD_FIELDS = [
-  "Image",
-  "CommandLine",
-  "ParentImage",
-  "ParentCommandLine",
-  "CurrentDirectory",
-  "User",
-  "LogonId",
-  "ProcessId",
-  "ParentProcessId",
-] as const;
+/** Fields an event may carry (Sigma's, not this project's `Failed`): any other makes it unrepresentable. */
+export const RECORD_FIELDS: readonly string[] = PROCESS_CREATION_FIELDS.filter((f) =>
+  f !== "Failed"
+);
 
 /** Deepest cwd the collector records whole (deeper ones are cut: docs/log-format.md). */
 const MAX_CWD_DEPTH = 32;

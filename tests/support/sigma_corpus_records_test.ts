@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
 import { type CorpusEvent, sigmaCorpus } from "./sigma_corpus.ts";
-import { corpusRecords, relativeTo, skipReason } from "./sigma_corpus_records.ts";
+import { corpusRecords, RECORD_FIELDS, relativeTo, skipReason } from "./sigma_corpus_records.ts";
 import { readRuleDir, SIGMAHQ_PROCESS_CREATION } from "./shared_sigma.ts";
 import { decodeLine, execId } from "../../scripts/logformat/mod.ts";
 import { commandLine, type ExecRecord } from "../../jobs/events.ts";
 import { nodeOf } from "../../jobs/lineage/chain.ts";
 import { parsePasswd } from "../../jobs/process/users.ts";
 import { processCreationEvent } from "../../jobs/sigma.ts";
-
-const FIELDS = [
-  "Image",
-  "CommandLine",
-  "ParentImage",
-  "ParentCommandLine",
-  "CurrentDirectory",
-  "User",
-  "LogonId",
-  "ProcessId",
-  "ParentProcessId",
-];
 
 const event = (
   exec_id: string,
@@ -60,7 +48,7 @@ function jobFields(
     const ev = processCreationEvent(r, p ? nodeOf(p, commandLine(p.argv)) : undefined, users);
     if (ev.Failed !== false) failed.push(corpusId);
     const seen: Record<string, unknown> = {};
-    for (const k of FIELDS) if (ev[k] !== undefined) seen[k] = ev[k];
+    for (const k of RECORD_FIELDS) if (ev[k] !== undefined) seen[k] = ev[k];
     fields.set(corpusId, seen);
   }
   return { fields, failed };
